@@ -1,0 +1,139 @@
+#include "adapters/sqlite/sqlite_db.hpp"
+
+namespace botcore::adapters::sqlite {
+
+namespace {
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    throw ports::StoreUnavailable(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+}  // namespace
+
+Statement::~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT) != SQLITE_OK) {
+        fail(db_, "bind");
+    }
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t number) {
+    if (sqlite3_bind_int64(stmt_, index, number) != SQLITE_OK) {
+        fail(db_, "bind");
+    }
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
+        fail(db_, "bind");
+    }
+    return *this;
+}
+
+bool Statement::step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    fail(db_, "step");
+}
+
+bool Statement::execute_unique() {
+    int rc = sqlite3_step(stmt_);
+    while (rc == SQLITE_ROW) {
+        rc = sqlite3_step(stmt_);
+    }
+    if (rc == SQLITE_DONE) {
+        return true;
+    }
+    const int extended = sqlite3_extended_errcode(db_);
+    if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return false;
+    }
+    fail(db_, "step");
+}
+
+std::string Statement::text(int column) const {
+    const auto* data = sqlite3_column_text(stmt_, column);
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return data == nullptr ? std::string{}
+                           : std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+bool Statement::is_null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+Connection::Connection(const std::string& path, bool read_only) {
+    const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                      SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+        const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close_v2(db_);
+        throw ports::StoreUnavailable("open " + path + ": " + message);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA foreign_keys = ON");
+    if (!read_only) {
+        exec("PRAGMA journal_mode = WAL");
+        // FULL: a commit is on disk before the caller is answered (durable across power loss,
+        // not only kill -9). Group commit amortizes the fsync.
+        exec("PRAGMA synchronous = FULL");
+    }
+}
+
+Connection::~Connection() {
+    for (auto& [sql, stmt] : cache_) {
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close_v2(db_);
+}
+
+void Connection::exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw ports::StoreUnavailable(std::string("exec: ") + message);
+    }
+}
+
+Statement Connection::prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+            fail(db_, std::string("prepare ") + sql);
+        }
+        it = cache_.emplace(sql, stmt).first;
+    }
+    return Statement(db_, it->second);
+}
+
+Transaction::Transaction(Connection& connection) : connection_(connection) {
+    connection_.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+    if (!done_) {
+        sqlite3_exec(connection_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+}
+
+void Transaction::commit() {
+    connection_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace botcore::adapters::sqlite

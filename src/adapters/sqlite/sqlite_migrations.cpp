@@ -1,0 +1,189 @@
+#include "adapters/sqlite/sqlite_migrations.hpp"
+
+#include <array>
+
+namespace botcore::adapters::sqlite {
+
+namespace {
+
+// Money and quantities are INTEGER units of 1e-8 (domain::Decimal). Every per-user table
+// keys on user_id first so the schema can be sharded by it.
+constexpr const char* kInitialSchema = R"sql(
+CREATE TABLE users (
+    id                       TEXT PRIMARY KEY,
+    email                    TEXT NOT NULL,
+    display_name             TEXT NOT NULL,
+    password_hash            TEXT NOT NULL,
+    created_ms               INTEGER NOT NULL,
+    password_changed_ms      INTEGER NOT NULL,
+    failed_logins            INTEGER NOT NULL DEFAULT 0,
+    failure_window_start_ms  INTEGER NOT NULL DEFAULT 0,
+    locked_until_ms          INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE UNIQUE INDEX users_email ON users (email);
+
+CREATE TABLE refresh_tokens (
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    token_hash   TEXT NOT NULL,
+    access_jti   TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    expires_ms   INTEGER NOT NULL,
+    used_ms      INTEGER,
+    revoked_ms   INTEGER,
+    PRIMARY KEY (user_id, token_hash)
+) STRICT;
+CREATE UNIQUE INDEX refresh_tokens_hash ON refresh_tokens (token_hash);
+CREATE INDEX refresh_tokens_jti ON refresh_tokens (user_id, access_jti);
+
+CREATE TABLE revoked_tokens (
+    jti         TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    expires_ms  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_ms);
+
+CREATE TABLE accounts (
+    user_id          TEXT PRIMARY KEY REFERENCES users (id),
+    currency         TEXT NOT NULL DEFAULT 'USDT',
+    initial_balance  INTEGER NOT NULL,
+    balance          INTEGER NOT NULL,
+    realized_pnl     INTEGER NOT NULL DEFAULT 0,
+    fees_paid        INTEGER NOT NULL DEFAULT 0,
+    version          INTEGER NOT NULL DEFAULT 0,
+    updated_ms       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE orders (
+    user_id          TEXT NOT NULL REFERENCES users (id),
+    id               TEXT NOT NULL,
+    client_order_id  TEXT,
+    symbol           TEXT NOT NULL,
+    side             TEXT NOT NULL,
+    type             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    quantity         INTEGER NOT NULL,
+    price            INTEGER,
+    stop_price       INTEGER,
+    leverage         INTEGER NOT NULL,
+    reduce_only      INTEGER NOT NULL DEFAULT 0,
+    filled_quantity  INTEGER NOT NULL DEFAULT 0,
+    average_price    INTEGER,
+    fees             INTEGER NOT NULL DEFAULT 0,
+    created_ms       INTEGER NOT NULL,
+    updated_ms       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, id)
+) STRICT;
+CREATE UNIQUE INDEX orders_client_id ON orders (user_id, client_order_id)
+    WHERE client_order_id IS NOT NULL;
+CREATE INDEX orders_user_status ON orders (user_id, status, created_ms DESC);
+CREATE INDEX orders_open_symbol ON orders (symbol, status) WHERE status = 'open';
+
+CREATE TABLE positions (
+    user_id            TEXT NOT NULL REFERENCES users (id),
+    symbol             TEXT NOT NULL,
+    side               TEXT NOT NULL,
+    quantity           INTEGER NOT NULL,
+    entry_price        INTEGER NOT NULL,
+    leverage           INTEGER NOT NULL,
+    margin             INTEGER NOT NULL,
+    stop_loss          INTEGER,
+    take_profit        INTEGER,
+    trailing_stop_bps  INTEGER,
+    trailing_anchor    INTEGER,
+    opened_ms          INTEGER NOT NULL,
+    updated_ms         INTEGER NOT NULL,
+    PRIMARY KEY (user_id, symbol)
+) STRICT;
+
+-- Trades: one row per position lifecycle; status open|closed. entry_time is the open time.
+CREATE TABLE trades (
+    user_id       TEXT NOT NULL REFERENCES users (id),
+    id            TEXT NOT NULL,
+    symbol        TEXT NOT NULL,
+    side          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    quantity      INTEGER NOT NULL,
+    entry_price   INTEGER NOT NULL,
+    exit_price    INTEGER,
+    leverage      INTEGER NOT NULL,
+    realized_pnl  INTEGER NOT NULL DEFAULT 0,
+    fees          INTEGER NOT NULL DEFAULT 0,
+    close_reason  TEXT,
+    entry_time    INTEGER NOT NULL,
+    exit_time     INTEGER,
+    PRIMARY KEY (user_id, id)
+) STRICT;
+CREATE INDEX trades_user_time ON trades (user_id, entry_time DESC);
+CREATE INDEX trades_symbol_time ON trades (symbol, entry_time DESC);
+CREATE INDEX trades_user_status_time ON trades (user_id, status, entry_time DESC);
+
+CREATE TABLE market_data (
+    symbol     TEXT NOT NULL,
+    interval   TEXT NOT NULL,
+    timestamp  INTEGER NOT NULL,
+    open       INTEGER NOT NULL,
+    high       INTEGER NOT NULL,
+    low        INTEGER NOT NULL,
+    close      INTEGER NOT NULL,
+    volume     INTEGER NOT NULL,
+    PRIMARY KEY (symbol, interval, timestamp)
+) STRICT;
+CREATE INDEX market_data_symbol_time ON market_data (symbol, timestamp DESC);
+
+CREATE TABLE analysis (
+    symbol       TEXT NOT NULL,
+    computed_ms  INTEGER NOT NULL,
+    expires_ms   INTEGER NOT NULL,
+    payload      TEXT NOT NULL,
+    PRIMARY KEY (symbol)
+) STRICT;
+
+CREATE TABLE audit_logs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id     TEXT,
+    ip          TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    detail      TEXT NOT NULL DEFAULT '',
+    created_ms  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX audit_logs_user_time ON audit_logs (user_id, created_ms DESC);
+CREATE INDEX audit_logs_time ON audit_logs (created_ms);
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial_schema", kInitialSchema},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int schema_version(Connection& connection) {
+    connection.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, applied_ms INTEGER NOT NULL) STRICT");
+    auto stmt = connection.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    stmt.step();
+    return static_cast<int>(stmt.integer(0));
+}
+
+std::vector<std::string> migrate(Connection& connection, std::int64_t now_ms) {
+    std::vector<std::string> applied;
+    const int current = schema_version(connection);
+    for (const auto& migration : kMigrations) {
+        if (migration.version <= current) {
+            continue;
+        }
+        Transaction tx(connection);
+        connection.exec(migration.sql);
+        connection
+            .prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)")
+            .bind_all(migration.version, std::string_view(migration.name), now_ms)
+            .execute_unique();
+        tx.commit();
+        applied.push_back(std::to_string(migration.version) + " " + migration.name);
+    }
+    return applied;
+}
+
+}  // namespace botcore::adapters::sqlite

@@ -1,0 +1,67 @@
+// The embedded Store: one SQLite file in WAL mode, one writer connection, a pool of readers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "adapters/sqlite/sqlite_db.hpp"
+#include "ports/store.hpp"
+
+namespace botcore::adapters::sqlite {
+
+class SqliteStore final : public ports::Store {
+public:
+    // Opens (creating) data_dir/botcore.db. Throws StoreUnavailable if it cannot.
+    SqliteStore(const std::string& data_dir, int readers);
+    ~SqliteStore() override;
+
+    static std::string database_path(const std::string& data_dir);
+    // Applies pending migrations; returns what was applied.
+    std::vector<std::string> migrate(std::int64_t now_ms);
+    int schema_version();
+
+    std::optional<ports::User> create_user(const ports::NewUser& user,
+                                           const ports::AuditEvent& audit) override;
+    std::optional<ports::Credentials> find_credentials(std::string_view email) override;
+    std::optional<ports::User> find_user(std::string_view user_id) override;
+    auth::LoginState update_login_state(
+        std::string_view user_id, const std::function<auth::LoginState(auth::LoginState)>& change,
+        const std::vector<ports::AuditEvent>& audit) override;
+    void record_login(const ports::RefreshToken& token, const ports::AuditEvent& audit) override;
+    std::expected<std::string, ports::RotateError> rotate_refresh_token(
+        std::string_view old_hash, std::int64_t now_ms,
+        const ports::RefreshToken& replacement) override;
+    void revoke_session(std::string_view user_id, const ports::RevokedToken& access,
+                        const ports::AuditEvent& audit) override;
+    std::vector<ports::RevokedToken> revoked_tokens(std::int64_t now_ms) override;
+    void change_password(std::string_view user_id, std::string_view password_hash,
+                         const ports::AuditEvent& audit) override;
+    void append_audit(const ports::AuditEvent& audit) override;
+    std::vector<ports::AuditEvent> audit_log(std::string_view user_id, int limit) override;
+    std::optional<domain::Decimal> account_balance(std::string_view user_id) override;
+
+    bool ping() override;
+    std::vector<ports::TableSize> table_sizes() override;
+    int connections_active() const override;
+
+private:
+    class ReaderLease;
+    ReaderLease reader();
+    void insert_audit(const ports::AuditEvent& audit);  // writer held
+    void insert_refresh(const ports::RefreshToken& token);  // writer held
+
+    std::string path_;
+    std::mutex writer_mutex_;
+    std::unique_ptr<Connection> writer_;
+    std::mutex readers_mutex_;
+    std::condition_variable reader_free_;
+    std::vector<Connection*> idle_readers_;
+    std::vector<std::unique_ptr<Connection>> all_readers_;
+    std::atomic<int> busy_{0};
+};
+
+}  // namespace botcore::adapters::sqlite

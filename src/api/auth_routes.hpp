@@ -1,0 +1,20 @@
+// /api/auth/*: register, login, refresh, logout, me, password.
+#pragma once
+
+#include <expected>
+
+#include "api/api_error.hpp"
+#include "api/router.hpp"
+#include "auth/auth_service.hpp"
+
+namespace botcore::api {
+
+void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& store);
+
+// The caller's identity from the Authorization header, or the 401 to answer.
+std::expected<auth::Identity, ApiError> authenticate(const auth::AuthService& auth,
+                                                     const HttpRequest& request);
+
+ApiError to_api_error(const auth::AuthError& error);
+
+}  // namespace botcore::api

@@ -1,0 +1,75 @@
+// JSON at the API edge (RapidJSON): a compact writer, and a strict reader of request bodies
+// that rejects unknown fields and names the first field that is missing or of the wrong type.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/api_error.hpp"
+
+namespace botcore::api {
+
+class JsonWriter {
+public:
+    JsonWriter();
+    ~JsonWriter();
+    JsonWriter(const JsonWriter&) = delete;
+    JsonWriter& operator=(const JsonWriter&) = delete;
+
+    void begin_object();
+    void end_object();
+    void begin_array();
+    void end_array();
+    void key(std::string_view name);
+    void value(std::string_view text);
+    void value(const char* text) { value(std::string_view{text}); }
+    void value(std::int64_t number);
+    void value(int number) { value(static_cast<std::int64_t>(number)); }
+    void value(double number);
+    void value(bool flag);
+    void null();
+    // A pre-serialized JSON value, inserted verbatim.
+    void raw(std::string_view json);
+
+    template <class T>
+    void field(std::string_view name, const T& v) {
+        key(name);
+        value(v);
+    }
+
+    std::string take();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Reads one JSON object body. Accessors return a neutral value after the first error and
+// remember that error; check error() once after reading every field.
+class JsonFields {
+public:
+    // allowed: every field the body may carry; any other is a validation error.
+    JsonFields(std::string_view body, std::initializer_list<std::string_view> allowed);
+    ~JsonFields();
+    JsonFields(const JsonFields&) = delete;
+    JsonFields& operator=(const JsonFields&) = delete;
+
+    std::string required_string(std::string_view name);
+    std::optional<std::string> optional_string(std::string_view name);
+    std::optional<std::int64_t> optional_int(std::string_view name);
+    std::optional<bool> optional_bool(std::string_view name);
+    bool has(std::string_view name) const;
+
+    const std::optional<ApiError>& error() const { return error_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::optional<ApiError> error_;
+};
+
+}  // namespace botcore::api

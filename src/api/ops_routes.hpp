@@ -1,0 +1,25 @@
+// GET /health and GET /metrics.
+#pragma once
+
+#include "api/router.hpp"
+#include "ops/instance_state.hpp"
+#include "ops/metrics.hpp"
+#include "ops/process_stats.hpp"
+#include "ports/store.hpp"
+
+namespace botcore::api {
+
+struct OpsContext {
+    ops::InstanceState& instance;
+    ops::ProcessStats& process;
+    ops::MetricsRegistry& metrics;
+    ports::Store& store;
+    std::string version;
+};
+
+void add_ops_routes(Router& router, OpsContext context);
+
+// The families /metrics writes besides the per-route request metrics.
+void add_process_collectors(OpsContext context);
+
+}  // namespace botcore::api

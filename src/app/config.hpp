@@ -1,0 +1,111 @@
+// Effective configuration: built-in defaults, then the TOML file, then BOTCORE_* environment
+// variables, then command-line flags. Every key is declared once in config.cpp's schema.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace botcore {
+
+struct ServerConfig {
+    std::string listen = "127.0.0.1:8080";
+    int threads = 0;  // 0: one per core
+    int worker_threads = 4;
+    int max_connections = 15000;
+    std::int64_t body_limit_bytes = 1 << 20;
+    int request_timeout_seconds = 30;
+    int idle_timeout_seconds = 60;
+    int drain_grace_seconds = 2;
+    int shutdown_timeout_seconds = 15;
+};
+
+struct StoreConfig {
+    std::string engine = "sqlite";
+    std::string data_dir = "./data";
+    bool auto_migrate = true;
+};
+
+struct AuthConfig {
+    std::string jwt_secret;  // empty: generated on first start into data_dir/jwt_secret
+    int access_ttl_seconds = 86400;
+    int refresh_ttl_seconds = 7 * 86400;
+    int password_min_length = 12;
+    int lockout_failures = 5;
+    int lockout_window_seconds = 900;
+    int lockout_seconds = 900;
+    int password_hash_ops = 2;              // Argon2id passes (libsodium "interactive")
+    int password_hash_memory_kib = 65536;   // Argon2id memory
+};
+
+struct AccountConfig {
+    std::string initial_balance = "10000";  // USDT, decimal string
+};
+
+struct ScalingConfig {
+    int min_instances = 2;
+    int max_instances = 10;
+    int target_cpu_percent = 70;
+    int target_memory_percent = 80;
+    int scale_up_cooldown_seconds = 300;
+    int scale_down_cooldown_seconds = 900;
+};
+
+struct LogConfig {
+    std::string level = "info";   // trace|debug|info|warn|error|off
+    std::string format = "json";  // json|text
+    bool access = true;           // one line per HTTP request
+};
+
+struct Config {
+    ServerConfig server;
+    StoreConfig store;
+    AuthConfig auth;
+    AccountConfig account;
+    ScalingConfig scaling;
+    LogConfig log;
+};
+
+enum class ConfigSource { kDefault, kFile, kEnvironment, kFlag };
+std::string_view to_string(ConfigSource source);
+
+// One effective key for `botcore config check`: dotted key, printable value (secrets
+// redacted) and where it came from.
+struct ConfigEntry {
+    std::string key;
+    std::string value;
+    ConfigSource source;
+};
+
+struct ConfigError {
+    std::string key;  // dotted key ("scaling.min_instances"), empty when not about one key
+    std::string message;  // names the key, the value and what is allowed
+};
+
+struct LoadedConfig {
+    Config config;
+    std::vector<ConfigEntry> entries;  // sorted by key
+};
+
+// Flags given on the command line, as dotted key -> raw text ("server.listen" -> "0.0.0.0:9").
+using ConfigOverrides = std::map<std::string, std::string>;
+
+// Environment lookup is injected so tests need not touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+std::optional<std::string> process_env(std::string_view name);
+
+std::expected<LoadedConfig, ConfigError> load_config(const std::optional<std::string>& file_path,
+                                                     const ConfigOverrides& flags,
+                                                     EnvLookup env = process_env);
+
+// Same, from TOML text already in memory (tests; file_path only names it in messages).
+std::expected<LoadedConfig, ConfigError> load_config_text(std::string_view toml_text,
+                                                          const ConfigOverrides& flags,
+                                                          EnvLookup env);
+
+}  // namespace botcore
