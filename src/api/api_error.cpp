@@ -6,8 +6,8 @@ namespace botcore::api {
 
 namespace {
 ApiError make(int status, std::string code, std::string message) {
-    return ApiError{status, std::move(code), std::move(message), std::nullopt, std::nullopt,
-                    std::nullopt};
+    return ApiError{status,       std::move(code), std::move(message),
+                    std::nullopt, std::nullopt,    std::nullopt};
 }
 }  // namespace
 

@@ -10,8 +10,8 @@ namespace botcore::api {
 
 struct ApiError {
     int status = 400;
-    std::string code;     // contract code: bad_request, validation_failed, ...
-    std::string message;  // for humans
+    std::string code;                  // contract code: bad_request, validation_failed, ...
+    std::string message;               // for humans
     std::optional<std::string> field;  // with validation_failed
     std::optional<int> retry_after_s;  // with rate_limited / unavailable
     std::optional<std::string> allow;  // with method_not_allowed

@@ -43,13 +43,17 @@ ApiError to_api_error(const auth::AuthError& error) {
     switch (error.kind) {
         case Kind::kInvalidEmail:
         case Kind::kInvalidPassword:
-        case Kind::kInvalidDisplayName: return ApiError::validation(error.field, error.message);
-        case Kind::kEmailTaken: return ApiError::conflict(error.message);
+        case Kind::kInvalidDisplayName:
+            return ApiError::validation(error.field, error.message);
+        case Kind::kEmailTaken:
+            return ApiError::conflict(error.message);
         case Kind::kBadCredentials:
-        case Kind::kBadToken: return ApiError::unauthorized(error.message);
+        case Kind::kBadToken:
+            return ApiError::unauthorized(error.message);
         case Kind::kLocked:
             return ApiError::rate_limited(error.message, static_cast<int>(error.retry_after_s));
-        case Kind::kWrongPassword: return ApiError::forbidden(error.message);
+        case Kind::kWrongPassword:
+            return ApiError::forbidden(error.message);
     }
     return ApiError::internal();
 }
@@ -67,7 +71,7 @@ std::expected<auth::Identity, ApiError> authenticate(const auth::AuthService& au
     return std::move(*identity);
 }
 
-void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& store) {
+void add_auth_routes(Router& router, auth::AuthService& auth) {
     router.add(Method::kPost, "/api/auth/register", Execution::kBlocking,
                [&auth](const HttpRequest& request, const PathParams&) {
                    JsonFields body(request.body, {"email", "password", "display_name"});
@@ -78,7 +82,8 @@ void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& stor
                        return error_response(*body.error());
                    }
                    auto user = auth.register_user(email, password, display_name, request.remote_ip);
-                   return user ? user_response(201, *user) : error_response(to_api_error(user.error()));
+                   return user ? user_response(201, *user)
+                               : error_response(to_api_error(user.error()));
                });
 
     router.add(Method::kPost, "/api/auth/login", Execution::kBlocking,
@@ -90,7 +95,8 @@ void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& stor
                        return error_response(*body.error());
                    }
                    auto pair = auth.login(email, password, request.remote_ip);
-                   return pair ? tokens_response(*pair) : error_response(to_api_error(pair.error()));
+                   return pair ? tokens_response(*pair)
+                               : error_response(to_api_error(pair.error()));
                });
 
     router.add(Method::kPost, "/api/auth/refresh", Execution::kBlocking,
@@ -101,7 +107,8 @@ void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& stor
                        return error_response(*body.error());
                    }
                    auto pair = auth.refresh(token);
-                   return pair ? tokens_response(*pair) : error_response(to_api_error(pair.error()));
+                   return pair ? tokens_response(*pair)
+                               : error_response(to_api_error(pair.error()));
                });
 
     router.add(Method::kPost, "/api/auth/logout", Execution::kBlocking,
@@ -121,14 +128,15 @@ void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& stor
                });
 
     router.add(Method::kGet, "/api/auth/me", Execution::kInline,
-               [&auth, &store](const HttpRequest& request, const PathParams&) {
+               [&auth](const HttpRequest& request, const PathParams&) {
                    auto identity = authenticate(auth, request);
                    if (!identity) {
                        return error_response(identity.error());
                    }
-                   auto user = store.find_user(identity->user_id);
-                   return user ? user_response(200, *user)
-                               : error_response(ApiError::unauthorized("the user no longer exists"));
+                   auto user = auth.user(identity->user_id);
+                   return user
+                              ? user_response(200, *user)
+                              : error_response(ApiError::unauthorized("the user no longer exists"));
                });
 
     router.add(Method::kPost, "/api/auth/password", Execution::kBlocking,

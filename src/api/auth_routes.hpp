@@ -9,7 +9,7 @@
 
 namespace botcore::api {
 
-void add_auth_routes(Router& router, auth::AuthService& auth, ports::Store& store);
+void add_auth_routes(Router& router, auth::AuthService& auth);
 
 // The caller's identity from the Authorization header, or the 401 to answer.
 std::expected<auth::Identity, ApiError> authenticate(const auth::AuthService& auth,

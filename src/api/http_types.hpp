@@ -19,7 +19,7 @@ struct HttpRequest {
     Method method = Method::kGet;
     std::string target;  // path and query as received
     std::string path;
-    std::string query;  // without '?'
+    std::string query;                                         // without '?'
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
     std::string body;
     std::string remote_ip;

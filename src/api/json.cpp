@@ -15,20 +15,36 @@ struct JsonWriter::Impl {
 JsonWriter::JsonWriter() : impl_(std::make_unique<Impl>()) {}
 JsonWriter::~JsonWriter() = default;
 
-void JsonWriter::begin_object() { impl_->writer.StartObject(); }
-void JsonWriter::end_object() { impl_->writer.EndObject(); }
-void JsonWriter::begin_array() { impl_->writer.StartArray(); }
-void JsonWriter::end_array() { impl_->writer.EndArray(); }
+void JsonWriter::begin_object() {
+    impl_->writer.StartObject();
+}
+void JsonWriter::end_object() {
+    impl_->writer.EndObject();
+}
+void JsonWriter::begin_array() {
+    impl_->writer.StartArray();
+}
+void JsonWriter::end_array() {
+    impl_->writer.EndArray();
+}
 void JsonWriter::key(std::string_view name) {
     impl_->writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
 }
 void JsonWriter::value(std::string_view text) {
     impl_->writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
-void JsonWriter::value(std::int64_t number) { impl_->writer.Int64(number); }
-void JsonWriter::value(double number) { impl_->writer.Double(number); }
-void JsonWriter::value(bool flag) { impl_->writer.Bool(flag); }
-void JsonWriter::null() { impl_->writer.Null(); }
+void JsonWriter::value(std::int64_t number) {
+    impl_->writer.Int64(number);
+}
+void JsonWriter::value(double number) {
+    impl_->writer.Double(number);
+}
+void JsonWriter::value(bool flag) {
+    impl_->writer.Bool(flag);
+}
+void JsonWriter::null() {
+    impl_->writer.Null();
+}
 void JsonWriter::raw(std::string_view json) {
     impl_->writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
@@ -64,7 +80,8 @@ JsonFields::JsonFields(std::string_view body, std::initializer_list<std::string_
             known = known || candidate == name;
         }
         if (!known) {
-            error_ = ApiError::validation(std::string(name), "unknown field '" + std::string(name) + "'");
+            error_ = ApiError::validation(std::string(name),
+                                          "unknown field '" + std::string(name) + "'");
             return;
         }
     }
@@ -77,8 +94,8 @@ const rapidjson::Value* find(const rapidjson::Document& doc, std::string_view na
     if (!doc.IsObject()) {
         return nullptr;
     }
-    const auto it =
-        doc.FindMember(rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
+    const auto it = doc.FindMember(
+        rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
     return it == doc.MemberEnd() ? nullptr : &it->value;
 }
 }  // namespace
@@ -97,7 +114,8 @@ std::string JsonFields::required_string(std::string_view name) {
         return {};
     }
     if (!v->IsString()) {
-        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' must be a string");
+        error_ =
+            ApiError::validation(std::string(name), "'" + std::string(name) + "' must be a string");
         return {};
     }
     return std::string(v->GetString(), v->GetStringLength());
@@ -112,7 +130,8 @@ std::optional<std::string> JsonFields::optional_string(std::string_view name) {
         return std::nullopt;
     }
     if (!v->IsString()) {
-        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' must be a string");
+        error_ =
+            ApiError::validation(std::string(name), "'" + std::string(name) + "' must be a string");
         return std::nullopt;
     }
     return std::string(v->GetString(), v->GetStringLength());
@@ -127,7 +146,8 @@ std::optional<std::int64_t> JsonFields::optional_int(std::string_view name) {
         return std::nullopt;
     }
     if (!v->IsInt64()) {
-        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' must be an integer");
+        error_ = ApiError::validation(std::string(name),
+                                      "'" + std::string(name) + "' must be an integer");
         return std::nullopt;
     }
     return v->GetInt64();
@@ -142,7 +162,8 @@ std::optional<bool> JsonFields::optional_bool(std::string_view name) {
         return std::nullopt;
     }
     if (!v->IsBool()) {
-        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' must be true or false");
+        error_ = ApiError::validation(std::string(name),
+                                      "'" + std::string(name) + "' must be true or false");
         return std::nullopt;
     }
     return v->GetBool();

@@ -14,7 +14,7 @@
 namespace botcore::api {
 
 class JsonWriter {
-public:
+  public:
     JsonWriter();
     ~JsonWriter();
     JsonWriter(const JsonWriter&) = delete;
@@ -43,7 +43,7 @@ public:
 
     std::string take();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -51,7 +51,7 @@ private:
 // Reads one JSON object body. Accessors return a neutral value after the first error and
 // remember that error; check error() once after reading every field.
 class JsonFields {
-public:
+  public:
     // allowed: every field the body may carry; any other is a validation error.
     JsonFields(std::string_view body, std::initializer_list<std::string_view> allowed);
     ~JsonFields();
@@ -66,7 +66,7 @@ public:
 
     const std::optional<ApiError>& error() const { return error_; }
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::optional<ApiError> error_;

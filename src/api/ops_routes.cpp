@@ -14,10 +14,10 @@ double utilization(const ops::InstanceState& instance, double cpu_percent) {
     const auto ratio = [](int used, int limit) {
         return limit > 0 ? static_cast<double>(used) / limit : 0.0;
     };
-    return std::clamp(std::max({ratio(instance.http_connections.load(), instance.max_connections),
-                                ratio(instance.ws_connections.load(), instance.ws_limit),
-                                cpu_percent / 100.0}),
-                      0.0, 1.0);
+    return std::clamp(
+        std::max({ratio(instance.http_connections.load(), instance.max_connections),
+                  ratio(instance.ws_connections.load(), instance.ws_limit), cpu_percent / 100.0}),
+        0.0, 1.0);
 }
 
 HttpResponse health(const OpsContext& context) {
@@ -54,7 +54,7 @@ HttpResponse health(const OpsContext& context) {
 
 // dbstat reads every page, so table sizes are refreshed at most once a minute.
 class TableSizeCache {
-public:
+  public:
     std::vector<ports::TableSize> get(ports::Store& store) {
         std::lock_guard lock(mutex_);
         const auto now = std::chrono::steady_clock::now();
@@ -66,7 +66,7 @@ public:
         return sizes_;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::vector<ports::TableSize> sizes_;
     std::chrono::steady_clock::time_point taken_;
@@ -93,11 +93,14 @@ void add_process_collectors(OpsContext context) {
         using ops::PromWriter;
         const auto& instance = context.instance;
         out.family("http_requests_in_flight", "gauge", "HTTP requests being handled now.");
-        out.sample("http_requests_in_flight", "", static_cast<double>(instance.http_in_flight.load()));
+        out.sample("http_requests_in_flight", "",
+                   static_cast<double>(instance.http_in_flight.load()));
         out.family("http_connections_active", "gauge", "Open HTTP connections.");
-        out.sample("http_connections_active", "", static_cast<double>(instance.http_connections.load()));
+        out.sample("http_connections_active", "",
+                   static_cast<double>(instance.http_connections.load()));
         out.family("websocket_connections_active", "gauge", "Open WebSocket connections.");
-        out.sample("websocket_connections_active", "", static_cast<double>(instance.ws_connections.load()));
+        out.sample("websocket_connections_active", "",
+                   static_cast<double>(instance.ws_connections.load()));
         out.family("memory_usage_bytes", "gauge", "Resident memory of this process.");
         out.sample("memory_usage_bytes", "", static_cast<double>(context.process.resident_bytes()));
         out.family("cpu_usage_percent", "gauge", "CPU used by this process, percent of all cores.");
@@ -110,7 +113,8 @@ void add_process_collectors(OpsContext context) {
                        static_cast<double>(table.bytes));
         }
         out.family("database_connections_active", "gauge", "Store connections in use now.");
-        out.sample("database_connections_active", "", static_cast<double>(context.store.connections_active()));
+        out.sample("database_connections_active", "",
+                   static_cast<double>(context.store.connections_active()));
     });
 }
 

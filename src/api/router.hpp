@@ -21,12 +21,12 @@ class RouteMetrics;
 namespace botcore::api {
 
 class PathParams {
-public:
+  public:
     void add(std::string_view name, std::string_view value) { values_.emplace_back(name, value); }
     // The parameter's raw segment; empty if the pattern has no such parameter.
     std::string_view get(std::string_view name) const;
 
-private:
+  private:
     std::vector<std::pair<std::string_view, std::string_view>> values_;
 };
 
@@ -50,13 +50,13 @@ struct RouteMatch {
 };
 
 class Router {
-public:
+  public:
     void add(Method method, std::string pattern, Execution execution, Handler handler);
     // A route on `route`, or the error to answer (404 / 405).
     std::variant<RouteMatch, ApiError> match(Method method, std::string_view path) const;
     std::vector<Route>& routes() { return routes_; }
 
-private:
+  private:
     std::vector<Route> routes_;
 };
 

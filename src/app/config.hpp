@@ -39,8 +39,8 @@ struct AuthConfig {
     int lockout_failures = 5;
     int lockout_window_seconds = 900;
     int lockout_seconds = 900;
-    int password_hash_ops = 2;              // Argon2id passes (libsodium "interactive")
-    int password_hash_memory_kib = 65536;   // Argon2id memory
+    int password_hash_ops = 2;             // Argon2id passes (libsodium "interactive")
+    int password_hash_memory_kib = 65536;  // Argon2id memory
 };
 
 struct AccountConfig {
@@ -83,7 +83,7 @@ struct ConfigEntry {
 };
 
 struct ConfigError {
-    std::string key;  // dotted key ("scaling.min_instances"), empty when not about one key
+    std::string key;      // dotted key ("scaling.min_instances"), empty when not about one key
     std::string message;  // names the key, the value and what is allowed
 };
 

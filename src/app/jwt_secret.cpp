@@ -26,8 +26,9 @@ std::expected<std::string, std::string> load_or_create_jwt_secret(const std::str
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {
         const std::string secret = auth::random_token(48);
-        const bool written = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
-                             ::fsync(fd) == 0;
+        const bool written =
+            ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
+            ::fsync(fd) == 0;
         ::close(fd);
         if (!written) {
             return std::unexpected("cannot write " + path + ": " + std::strerror(errno));
@@ -41,7 +42,8 @@ std::expected<std::string, std::string> load_or_create_jwt_secret(const std::str
     std::stringstream text;
     text << in.rdbuf();
     std::string secret = text.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
+    while (!secret.empty() &&
+           (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
         secret.pop_back();
     }
     if (!in || secret.size() < 32) {

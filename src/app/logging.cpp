@@ -11,10 +11,11 @@ std::shared_ptr<spdlog::logger> make_logger(const LogConfig& config) {
     // the pattern only adds time, level and logger around them.
     auto pool = std::make_shared<spdlog::details::thread_pool>(16384, 1);
     auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    auto logger = std::make_shared<spdlog::async_logger>(
-        "botcore", sink, pool, spdlog::async_overflow_policy::block);
+    auto logger = std::make_shared<spdlog::async_logger>("botcore", sink, pool,
+                                                         spdlog::async_overflow_policy::block);
     if (config.format == "json") {
-        logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
+        logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
+                            spdlog::pattern_time_type::utc);
     } else {
         logger->set_pattern("%Y-%m-%d %H:%M:%S.%f %l %v", spdlog::pattern_time_type::utc);
     }

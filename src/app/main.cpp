@@ -21,7 +21,8 @@ struct CommonFlags {
         if (with_listen) {
             command.add_option("--listen", listen, "HOST:PORT to listen on (server.listen)");
         }
-        command.add_option("--data-dir", data_dir, "directory of the embedded store (store.data_dir)");
+        command.add_option("--data-dir", data_dir,
+                           "directory of the embedded store (store.data_dir)");
     }
 
     botcore::ConfigOverrides overrides() const {
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
     auto* version = app.add_subcommand("version", "print the version");
     auto* config = app.add_subcommand("config", "configuration tools");
     config->require_subcommand(1);
-    auto* check = config->add_subcommand("check", "print the effective configuration and where each value came from");
+    auto* check = config->add_subcommand(
+        "check", "print the effective configuration and where each value came from");
     flags.add_to(*check, true);
 
     try {
@@ -73,7 +75,8 @@ int main(int argc, char** argv) {
     }
     auto loaded = botcore::load_config(flags.config_file, flags.overrides());
     if (!loaded) {
-        std::fprintf(stderr, "botcore: invalid configuration: %s\n", loaded.error().message.c_str());
+        std::fprintf(stderr, "botcore: invalid configuration: %s\n",
+                     loaded.error().message.c_str());
         return botcore::kExitUsage;
     }
     if (check->parsed()) {

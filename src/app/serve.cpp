@@ -29,8 +29,9 @@ auth::AuthSettings auth_settings(const Config& config) {
     settings.password_min_length = config.auth.password_min_length;
     settings.lockout = {config.auth.lockout_failures, config.auth.lockout_window_seconds * 1000LL,
                         config.auth.lockout_seconds * 1000LL};
-    settings.password_cost = {static_cast<unsigned long long>(config.auth.password_hash_ops),
-                              static_cast<std::size_t>(config.auth.password_hash_memory_kib) * 1024};
+    settings.password_cost = {
+        static_cast<unsigned long long>(config.auth.password_hash_ops),
+        static_cast<std::size_t>(config.auth.password_hash_memory_kib) * 1024};
     // Validated by the config loader.
     settings.initial_balance = *domain::Decimal::parse(config.account.initial_balance);
     return settings;
@@ -62,7 +63,8 @@ int run_serve(const Config& config) {
             return kExitRuntime;
         }
         // One reader per thread that may run a handler, so a reader is always free.
-        adapters::sqlite::SqliteStore store(config.store.data_dir, limits.threads + limits.worker_threads + 2);
+        adapters::sqlite::SqliteStore store(config.store.data_dir,
+                                            limits.threads + limits.worker_threads + 2);
         ports::SystemClock clock;
         if (config.store.auto_migrate) {
             for (const auto& applied : store.migrate(clock.now_ms())) {
@@ -79,13 +81,15 @@ int run_serve(const Config& config) {
         ops::InstanceState instance;
         instance.instance_id = auth::random_token(6);
         instance.max_connections = config.server.max_connections;
+        // WebSockets are upgraded HTTP connections and count against the same cap.
+        instance.ws_limit = config.server.max_connections;
         ops::ProcessStats process;
         ops::MetricsRegistry metrics;
         api::OpsContext ops{instance, process, metrics, store, kVersion};
         api::Router router;
         api::add_ops_routes(router, ops);
         api::add_process_collectors(ops);
-        api::add_auth_routes(router, auth, store);
+        api::add_auth_routes(router, auth);
 
         net::HttpServer server(limits, router, metrics, instance, log, config.log.access);
         auto bound = server.bind(config.server.listen);

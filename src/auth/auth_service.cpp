@@ -50,8 +50,8 @@ AuthError error(AuthErrorKind kind, std::string message, std::string field = {})
 
 }  // namespace
 
-AuthService::AuthService(ports::Store& store, const ports::Clock& clock, RevocationList& revocations,
-                         const JwtCodec& jwt, AuthSettings settings)
+AuthService::AuthService(ports::Store& store, const ports::Clock& clock,
+                         RevocationList& revocations, const JwtCodec& jwt, AuthSettings settings)
     : store_(store),
       clock_(clock),
       revocations_(revocations),
@@ -83,15 +83,16 @@ std::expected<void, AuthError> AuthService::check_password_policy(std::string_vi
                                                                   std::string_view field) const {
     const auto length = utf8_length(password);
     if (length < static_cast<std::size_t>(settings_.password_min_length)) {
-        return std::unexpected(error(
-            AuthErrorKind::kInvalidPassword,
-            fmt::format("the password must have at least {} characters", settings_.password_min_length),
-            std::string(field)));
+        return std::unexpected(error(AuthErrorKind::kInvalidPassword,
+                                     fmt::format("the password must have at least {} characters",
+                                                 settings_.password_min_length),
+                                     std::string(field)));
     }
     if (password.size() > kMaxPasswordLength) {
-        return std::unexpected(error(AuthErrorKind::kInvalidPassword,
-                                     fmt::format("the password must have at most {} bytes", kMaxPasswordLength),
-                                     std::string(field)));
+        return std::unexpected(
+            error(AuthErrorKind::kInvalidPassword,
+                  fmt::format("the password must have at most {} bytes", kMaxPasswordLength),
+                  std::string(field)));
     }
     return {};
 }
@@ -101,29 +102,35 @@ std::expected<ports::User, AuthError> AuthService::register_user(
     std::string_view ip) {
     const auto normalized = normalize_email(email);
     if (!normalized) {
-        return std::unexpected(error(AuthErrorKind::kInvalidEmail, "not a valid email address", "email"));
+        return std::unexpected(
+            error(AuthErrorKind::kInvalidEmail, "not a valid email address", "email"));
     }
     if (auto ok = check_password_policy(password, "password"); !ok) {
         return std::unexpected(ok.error());
     }
-    std::string name(display_name ? trim(*display_name) : std::string_view(*normalized).substr(0, normalized->find('@')));
+    std::string name(display_name ? trim(*display_name)
+                                  : std::string_view(*normalized).substr(0, normalized->find('@')));
     if (name.empty() || utf8_length(name) > kMaxDisplayNameLength || has_control_characters(name)) {
-        return std::unexpected(error(AuthErrorKind::kInvalidDisplayName,
-                                     fmt::format("display_name must have 1 to {} printable characters",
-                                                 kMaxDisplayNameLength),
-                                     "display_name"));
+        return std::unexpected(
+            error(AuthErrorKind::kInvalidDisplayName,
+                  fmt::format("display_name must have 1 to {} printable characters",
+                              kMaxDisplayNameLength),
+                  "display_name"));
     }
     const auto now = clock_.now_ms();
     ports::NewUser user{ports::User{new_id(now), *normalized, std::move(name), now},
-                        hash_password(password, settings_.password_cost), settings_.initial_balance};
+                        hash_password(password, settings_.password_cost),
+                        settings_.initial_balance};
     auto created = store_.create_user(user, {user.user.id, std::string(ip), "register", "", now});
     if (!created) {
-        return std::unexpected(error(AuthErrorKind::kEmailTaken, "an account with this email exists"));
+        return std::unexpected(
+            error(AuthErrorKind::kEmailTaken, "an account with this email exists"));
     }
     return *created;
 }
 
-TokenPair AuthService::issue_tokens(const ports::User& user, ports::RefreshToken& refresh_row) const {
+TokenPair AuthService::issue_tokens(const ports::User& user,
+                                    ports::RefreshToken& refresh_row) const {
     const auto now = clock_.now_ms();
     AccessClaims claims{user.id, random_token(16), now / 1000, now / 1000 + settings_.access_ttl_s};
     TokenPair pair{jwt_.issue(claims), random_token(32), settings_.access_ttl_s, user};
@@ -141,26 +148,32 @@ std::expected<TokenPair, AuthError> AuthService::login(std::string_view email,
     if (!credentials) {
         (void)verify_password(password, dummy_hash_);
         store_.append_audit({"", std::string(ip), "login_failed",
-                             "unknown email " + std::string(trim(email).substr(0, 254)), clock_.now_ms()});
+                             "unknown email " + std::string(trim(email).substr(0, 254)),
+                             clock_.now_ms()});
         return std::unexpected(bad_credentials);
     }
     const auto& user = credentials->user;
     auto now = clock_.now_ms();
     if (is_locked(credentials->login, now)) {
-        auto locked = error(AuthErrorKind::kLocked, "too many failed logins; the account is locked");
-        locked.retry_after_s = std::max<std::int64_t>(1, (credentials->login.locked_until_ms - now + 999) / 1000);
+        auto locked =
+            error(AuthErrorKind::kLocked, "too many failed logins; the account is locked");
+        locked.retry_after_s =
+            std::max<std::int64_t>(1, (credentials->login.locked_until_ms - now + 999) / 1000);
         return std::unexpected(locked);
     }
     if (!verify_password(password, credentials->password_hash)) {
         now = clock_.now_ms();
         const std::string ip_text(ip);
         const auto state = store_.update_login_state(
-            user.id, [&](LoginState current) { return after_failure(current, now, settings_.lockout); },
+            user.id,
+            [&](LoginState current) { return after_failure(current, now, settings_.lockout); },
             {{user.id, ip_text, "login_failed", "", now}});
         if (is_locked(state, now)) {
             store_.append_audit({user.id, ip_text, "lockout", "", now});
-            auto locked = error(AuthErrorKind::kLocked, "too many failed logins; the account is locked");
-            locked.retry_after_s = std::max<std::int64_t>(1, (state.locked_until_ms - now + 999) / 1000);
+            auto locked =
+                error(AuthErrorKind::kLocked, "too many failed logins; the account is locked");
+            locked.retry_after_s =
+                std::max<std::int64_t>(1, (state.locked_until_ms - now + 999) / 1000);
             return std::unexpected(locked);
         }
         return std::unexpected(bad_credentials);
@@ -172,7 +185,8 @@ std::expected<TokenPair, AuthError> AuthService::login(std::string_view email,
 }
 
 std::expected<TokenPair, AuthError> AuthService::refresh(std::string_view refresh_token) {
-    const auto invalid = error(AuthErrorKind::kBadToken, "the refresh token is invalid, used or expired");
+    const auto invalid =
+        error(AuthErrorKind::kBadToken, "the refresh token is invalid, used or expired");
     if (refresh_token.empty() || refresh_token.size() > 128) {
         return std::unexpected(invalid);
     }
@@ -210,13 +224,15 @@ std::expected<void, AuthError> AuthService::change_password(const Identity& iden
         return std::unexpected(error(AuthErrorKind::kBadToken, "unknown user"));
     }
     if (!verify_password(current_password, credentials->password_hash)) {
-        return std::unexpected(error(AuthErrorKind::kWrongPassword, "the current password is wrong"));
+        return std::unexpected(
+            error(AuthErrorKind::kWrongPassword, "the current password is wrong"));
     }
     if (auto ok = check_password_policy(new_password, "new_password"); !ok) {
         return std::unexpected(ok.error());
     }
-    store_.change_password(identity.user_id, hash_password(new_password, settings_.password_cost),
-                           {identity.user_id, std::string(ip), "password_change", "", clock_.now_ms()});
+    store_.change_password(
+        identity.user_id, hash_password(new_password, settings_.password_cost),
+        {identity.user_id, std::string(ip), "password_change", "", clock_.now_ms()});
     return {};
 }
 
@@ -225,21 +241,43 @@ std::expected<Identity, AuthError> AuthService::authenticate(std::string_view au
     if (authorization.size() <= kScheme.size() ||
         !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
                     [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
-        return std::unexpected(error(AuthErrorKind::kBadToken, "expected 'Authorization: Bearer <token>'"));
+        return std::unexpected(
+            error(AuthErrorKind::kBadToken, "expected 'Authorization: Bearer <token>'"));
     }
     return authenticate_token(trim(authorization.substr(kScheme.size())));
 }
 
 std::expected<Identity, AuthError> AuthService::authenticate_token(std::string_view token) const {
-    auto claims = jwt_.verify(token, clock_.now_ms() / 1000);
+    const auto now_s = clock_.now_ms() / 1000;
+    auto claims = verified_tokens_.find(token);
     if (!claims) {
-        return std::unexpected(error(AuthErrorKind::kBadToken,
-                                     fmt::format("invalid token ({})", to_string(claims.error()))));
+        auto verified = jwt_.verify(token, now_s);
+        if (!verified) {
+            return std::unexpected(
+                error(AuthErrorKind::kBadToken,
+                      fmt::format("invalid token ({})", to_string(verified.error()))));
+        }
+        claims = std::move(*verified);
+        verified_tokens_.insert(token, *claims);
+    }
+    if (claims->exp <= now_s) {
+        return std::unexpected(error(AuthErrorKind::kBadToken, "invalid token (expired)"));
     }
     if (revocations_.contains(claims->jti)) {
         return std::unexpected(error(AuthErrorKind::kBadToken, "the token was revoked"));
     }
     return Identity{std::move(claims->sub), std::move(claims->jti), claims->exp};
+}
+
+std::optional<ports::User> AuthService::user(std::string_view user_id) const {
+    if (auto cached = users_.find(user_id)) {
+        return cached;
+    }
+    auto found = store_.find_user(user_id);
+    if (found) {
+        users_.insert(user_id, *found);
+    }
+    return found;
 }
 
 }  // namespace botcore::auth

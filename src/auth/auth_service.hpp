@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/bounded_cache.hpp"
 #include "auth/jwt.hpp"
 #include "auth/lockout.hpp"
 #include "auth/password.hpp"
@@ -59,14 +60,13 @@ struct Identity {
 };
 
 class AuthService {
-public:
+  public:
     AuthService(ports::Store& store, const ports::Clock& clock, RevocationList& revocations,
                 const JwtCodec& jwt, AuthSettings settings);
 
-    std::expected<ports::User, AuthError> register_user(std::string_view email,
-                                                        std::string_view password,
-                                                        std::optional<std::string_view> display_name,
-                                                        std::string_view ip);
+    std::expected<ports::User, AuthError> register_user(
+        std::string_view email, std::string_view password,
+        std::optional<std::string_view> display_name, std::string_view ip);
     std::expected<TokenPair, AuthError> login(std::string_view email, std::string_view password,
                                               std::string_view ip);
     std::expected<TokenPair, AuthError> refresh(std::string_view refresh_token);
@@ -78,11 +78,13 @@ public:
     // From the Authorization header value ("Bearer <token>").
     std::expected<Identity, AuthError> authenticate(std::string_view authorization) const;
     std::expected<Identity, AuthError> authenticate_token(std::string_view token) const;
+    // The user record, from memory after the first read (user records do not change).
+    std::optional<ports::User> user(std::string_view user_id) const;
 
     // Lower-cased, trimmed email, or nullopt if it is not a plausible address.
     static std::optional<std::string> normalize_email(std::string_view email);
 
-private:
+  private:
     std::expected<void, AuthError> check_password_policy(std::string_view password,
                                                          std::string_view field) const;
     TokenPair issue_tokens(const ports::User& user, ports::RefreshToken& refresh_row) const;
@@ -93,6 +95,10 @@ private:
     const JwtCodec& jwt_;
     AuthSettings settings_;
     std::string dummy_hash_;  // verified against for unknown emails, so timing reveals nothing
+    // Signature checks are the main cost of an authenticated request; a token is verified once.
+    // Expiry and revocation are still checked on every use.
+    mutable BoundedCache<AccessClaims> verified_tokens_{16384};
+    mutable BoundedCache<ports::User> users_{16384};
 };
 
 }  // namespace botcore::auth

@@ -24,7 +24,8 @@ inline bool is_locked(const LoginState& state, std::int64_t now_ms) {
 }
 
 // The window is fixed from its first failure: a failure after the window starts a new one.
-inline LoginState after_failure(LoginState state, std::int64_t now_ms, const LockoutPolicy& policy) {
+inline LoginState after_failure(LoginState state, std::int64_t now_ms,
+                                const LockoutPolicy& policy) {
     if (state.failures == 0 || now_ms - state.window_start_ms >= policy.window_ms) {
         state.failures = 0;
         state.window_start_ms = now_ms;
@@ -38,6 +39,8 @@ inline LoginState after_failure(LoginState state, std::int64_t now_ms, const Loc
     return state;
 }
 
-inline LoginState after_success() { return LoginState{}; }
+inline LoginState after_success() {
+    return LoginState{};
+}
 
 }  // namespace botcore::auth

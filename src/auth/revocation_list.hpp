@@ -12,12 +12,12 @@
 namespace botcore::auth {
 
 class RevocationList {
-public:
+  public:
     void add(std::string jti, std::int64_t expires_ms, std::int64_t now_ms);
     bool contains(std::string_view jti) const;
     std::size_t size() const;
 
-private:
+  private:
     void prune(std::int64_t now_ms);  // lock held
 
     mutable std::shared_mutex mutex_;

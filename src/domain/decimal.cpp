@@ -42,8 +42,8 @@ std::optional<Decimal> Decimal::parse(std::string_view text, int max_fraction_di
 std::string Decimal::to_string() const {
     // Work in unsigned so INT64_MIN formats too.
     const bool negative = units_ < 0;
-    const auto magnitude = negative ? 0 - static_cast<std::uint64_t>(units_)
-                                    : static_cast<std::uint64_t>(units_);
+    const auto magnitude =
+        negative ? 0 - static_cast<std::uint64_t>(units_) : static_cast<std::uint64_t>(units_);
     const std::uint64_t whole = magnitude / kOne;
     std::uint64_t fraction = magnitude % kOne;
     std::string out = negative ? "-" : "";

@@ -11,7 +11,7 @@
 namespace botcore::domain {
 
 class Decimal {
-public:
+  public:
     static constexpr int kScale = 8;
     static constexpr std::int64_t kOne = 100'000'000;
 
@@ -29,7 +29,7 @@ public:
 
     constexpr auto operator<=>(const Decimal&) const = default;
 
-private:
+  private:
     constexpr explicit Decimal(std::int64_t units) : units_(units) {}
     std::int64_t units_ = 0;
 };

@@ -5,14 +5,15 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -38,22 +39,29 @@ namespace {
 
 api::Method to_method(http::verb verb) {
     switch (verb) {
-        case http::verb::get: return api::Method::kGet;
-        case http::verb::head: return api::Method::kHead;
-        case http::verb::post: return api::Method::kPost;
-        case http::verb::put: return api::Method::kPut;
-        case http::verb::patch: return api::Method::kPatch;
-        case http::verb::delete_: return api::Method::kDelete;
-        case http::verb::options: return api::Method::kOptions;
-        default: return api::Method::kOther;
+        case http::verb::get:
+            return api::Method::kGet;
+        case http::verb::head:
+            return api::Method::kHead;
+        case http::verb::post:
+            return api::Method::kPost;
+        case http::verb::put:
+            return api::Method::kPut;
+        case http::verb::patch:
+            return api::Method::kPatch;
+        case http::verb::delete_:
+            return api::Method::kDelete;
+        case http::verb::options:
+            return api::Method::kOptions;
+        default:
+            return api::Method::kOther;
     }
 }
 
 bool acceptable_request_id(std::string_view id) {
-    return !id.empty() && id.size() <= 64 &&
-           std::all_of(id.begin(), id.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-           });
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
 }
 
 std::string json_escape(std::string_view text) {
@@ -61,8 +69,12 @@ std::string json_escape(std::string_view text) {
     out.reserve(text.size());
     for (const char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -82,32 +94,66 @@ awaitable<api::HttpResponse> run_on(asio::thread_pool& pool, Fn fn) {
             asio::post(pool, [handler = std::move(handler), fn = std::move(fn)]() mutable {
                 api::HttpResponse result = fn();
                 auto executor = asio::get_associated_executor(handler);
-                asio::dispatch(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
-                    handler(std::move(result));
-                });
+                asio::dispatch(
+                    executor, [handler = std::move(handler), result = std::move(result)]() mutable {
+                        handler(std::move(result));
+                    });
             });
         },
         use_awaitable);
 }
 
+// The whole response in one buffer: one write, and none of the serializer's buffer sequences.
+// Header values are ours (never echoed client text, except a validated request id).
+std::string serialize(const api::HttpResponse& response, std::string_view request_id,
+                      unsigned version, bool keep_alive) {
+    std::string out;
+    out.reserve(160 + response.body.size());
+    const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+    fmt::format_to(std::back_inserter(out), "HTTP/{}.{} {} {}\r\nServer: botcore\r\n", version / 10,
+                   version % 10, response.status, std::string_view(reason.data(), reason.size()));
+    if (!response.content_type.empty()) {
+        fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\n", response.content_type);
+    }
+    fmt::format_to(std::back_inserter(out), "X-Request-Id: {}\r\n", request_id);
+    for (const auto& [name, value] : response.headers) {
+        fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);
+    }
+    if (response.status != 204 && response.status != 304) {
+        fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body.size());
+    }
+    if (!keep_alive) {
+        out += "Connection: close\r\n";
+    } else if (version < 11) {
+        out += "Connection: keep-alive\r\n";
+    }
+    out += "\r\n";
+    if (response.status != 204 && response.status != 304) {
+        out += response.body;
+    }
+    return out;
+}
+
 struct Session {
     explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
     beast::tcp_stream stream;
-    bool idle = false;  // waiting for a request with nothing buffered; touched on its strand only
+    bool idle = false;  // waiting for a request with nothing buffered; touched on its thread only
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
     Impl(ServerLimits limits_in, api::Router& router_in, ops::MetricsRegistry& metrics_in,
-         ops::InstanceState& instance_in, std::shared_ptr<spdlog::logger> log_in, bool access_log_in)
+         ops::InstanceState& instance_in, std::shared_ptr<spdlog::logger> log_in,
+         bool access_log_in)
         : limits(limits_in),
           router(router_in),
           metrics(metrics_in),
           instance(instance_in),
           log(std::move(log_in)),
           access_log(access_log_in),
-          ioc(std::max(1, limits.threads)),
+          contexts(make_contexts(std::max(1, limits.threads))),
+          ioc(*contexts.front()),
           workers(static_cast<std::size_t>(std::max(1, limits.worker_threads))),
           acceptor(ioc),
           signals(ioc, SIGINT, SIGTERM),
@@ -119,13 +165,26 @@ struct HttpServer::Impl {
 
     awaitable<void> accept_loop();
     awaitable<void> serve(std::shared_ptr<Session> session);
-    awaitable<api::HttpResponse> dispatch(api::HttpRequest& request, ops::RouteMetrics*& route_metrics);
+    awaitable<api::HttpResponse> dispatch(api::HttpRequest& request,
+                                          ops::RouteMetrics*& route_metrics);
     api::HttpResponse invoke(const api::Route& route, const api::HttpRequest& request,
                              const api::PathParams& params);
     void refuse(tcp::socket& socket);
     void on_signal(const boost::system::error_code& ec, int signal_number);
     void stop_accepting();
     void check_stopped();
+    void stop_all() {
+        for (auto& context : contexts) {
+            context->stop();
+        }
+    }
+    static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int count) {
+        std::vector<std::unique_ptr<asio::io_context>> out;
+        for (int i = 0; i < count; ++i) {
+            out.push_back(std::make_unique<asio::io_context>(1));
+        }
+        return out;
+    }
     std::string next_request_id();
 
     ServerLimits limits;
@@ -135,7 +194,11 @@ struct HttpServer::Impl {
     std::shared_ptr<spdlog::logger> log;
     bool access_log;
 
-    asio::io_context ioc;
+    // One io_context per network thread: a connection lives on one thread, so its handlers
+    // need no strand and the scheduler no cross-thread locking.
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    asio::io_context& ioc;  // the first: acceptor, signals, shutdown timer
+    std::size_t next_context = 0;
     asio::thread_pool workers;
     tcp::acceptor acceptor;
     asio::signal_set signals;
@@ -152,7 +215,8 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(ServerLimits limits, api::Router& router, ops::MetricsRegistry& metrics,
                        ops::InstanceState& instance, std::shared_ptr<spdlog::logger> log,
                        bool access_log)
-    : impl_(std::make_unique<Impl>(limits, router, metrics, instance, std::move(log), access_log)) {}
+    : impl_(std::make_unique<Impl>(limits, router, metrics, instance, std::move(log), access_log)) {
+}
 
 HttpServer::~HttpServer() = default;
 
@@ -188,8 +252,9 @@ std::expected<std::string, std::string> HttpServer::bind(std::string_view listen
         return std::unexpected(fmt::format("cannot listen on {}: {}", listen, ec.message()));
     }
     const auto bound = acceptor.local_endpoint();
-    return bound.address().is_v6() ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
-                                   : fmt::format("{}:{}", bound.address().to_string(), bound.port());
+    return bound.address().is_v6()
+               ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
+               : fmt::format("{}:{}", bound.address().to_string(), bound.port());
 }
 
 void HttpServer::run() {
@@ -197,10 +262,14 @@ void HttpServer::run() {
     asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
     impl.signals.async_wait([&impl](auto ec, int sig) { impl.on_signal(ec, sig); });
     std::vector<std::thread> threads;
-    for (int i = 1; i < std::max(1, impl.limits.threads); ++i) {
-        threads.emplace_back([&impl] { impl.ioc.run(); });
+    for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+        threads.emplace_back([&impl, i] {
+            auto guard = asio::make_work_guard(*impl.contexts[i]);
+            impl.contexts[i]->run();
+        });
     }
     impl.ioc.run();
+    impl.stop_all();
     for (auto& thread : threads) {
         thread.join();
     }
@@ -213,12 +282,14 @@ void HttpServer::Impl::on_signal(const boost::system::error_code& ec, int signal
     }
     if (instance.draining.exchange(true)) {
         log->warn(R"("msg":"second signal: stopping now","signal":{})", signal_number);
-        ioc.stop();
+        stop_all();
         return;
     }
-    log->info(R"("msg":"draining","signal":{},"grace_s":{})", signal_number, limits.drain_grace.count());
+    log->info(R"("msg":"draining","signal":{},"grace_s":{})", signal_number,
+              limits.drain_grace.count());
     signals.async_wait([this](auto next_ec, int next) { on_signal(next_ec, next); });
-    shutdown_deadline = std::chrono::steady_clock::now() + limits.drain_grace + limits.shutdown_timeout;
+    shutdown_deadline =
+        std::chrono::steady_clock::now() + limits.drain_grace + limits.shutdown_timeout;
     shutdown_timer = std::make_unique<asio::steady_timer>(ioc, limits.drain_grace);
     shutdown_timer->async_wait([this](auto timer_ec) {
         if (!timer_ec) {
@@ -252,7 +323,7 @@ void HttpServer::Impl::check_stopped() {
             log->warn(R"("msg":"shutdown timeout: closing {} connections")", sessions.size());
         }
         log->info(R"("msg":"stopped")");
-        ioc.stop();
+        stop_all();
         return;
     }
     shutdown_timer->expires_after(std::chrono::milliseconds(50));
@@ -265,7 +336,8 @@ void HttpServer::Impl::check_stopped() {
 }
 
 std::string HttpServer::Impl::next_request_id() {
-    return fmt::format("{}-{:x}", instance.instance_id, request_seq.fetch_add(1, std::memory_order_relaxed));
+    return fmt::format("{}-{:x}", instance.instance_id,
+                       request_seq.fetch_add(1, std::memory_order_relaxed));
 }
 
 void HttpServer::Impl::refuse(tcp::socket& socket) {
@@ -286,7 +358,7 @@ awaitable<void> HttpServer::Impl::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
         tcp::socket socket = co_await acceptor.async_accept(
-            asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
+            *contexts[next_context++ % contexts.size()], asio::redirect_error(use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
             co_return;
         }
@@ -313,9 +385,10 @@ api::HttpResponse HttpServer::Impl::invoke(const api::Route& route, const api::H
     try {
         return route.handler(request, params);
     } catch (const ports::StoreUnavailable& e) {
-        log->error(R"("msg":"store unavailable","request_id":"{}","error":"{}")", request.request_id,
-                   json_escape(e.what()));
-        return api::error_response(api::ApiError::unavailable("the store is unavailable; retry later"));
+        log->error(R"("msg":"store unavailable","request_id":"{}","error":"{}")",
+                   request.request_id, json_escape(e.what()));
+        return api::error_response(
+            api::ApiError::unavailable("the store is unavailable; retry later"));
     } catch (const std::exception& e) {
         log->error(R"("msg":"handler failed","request_id":"{}","error":"{}")", request.request_id,
                    json_escape(e.what()));
@@ -335,9 +408,8 @@ awaitable<api::HttpResponse> HttpServer::Impl::dispatch(api::HttpRequest& reques
     if (found.route->execution == api::Execution::kInline) {
         co_return invoke(*found.route, request, found.params);
     }
-    co_return co_await run_on(workers, [this, &found, &request] {
-        return invoke(*found.route, request, found.params);
-    });
+    co_return co_await run_on(
+        workers, [this, &found, &request] { return invoke(*found.route, request, found.params); });
 }
 
 awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
@@ -363,7 +435,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
             break;
         }
         stream.expires_after(first ? limits.request_timeout : limits.idle_timeout);
-        co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        co_await http::async_read_header(stream, buffer, parser,
+                                         asio::redirect_error(use_awaitable, ec));
         session->idle = false;
         const auto started = std::chrono::steady_clock::now();
 
@@ -372,11 +445,13 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
             auto& header = parser.get();
             stream.expires_after(limits.request_timeout);
             if (beast::iequals(header[http::field::expect], "100-continue") && !parser.is_done()) {
-                http::response<http::empty_body> go_on{http::status::continue_, header.version()};
-                co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, ec));
+                static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+                co_await asio::async_write(stream, asio::buffer(kContinue),
+                                           asio::redirect_error(use_awaitable, ec));
             }
             if (!ec && !parser.is_done()) {
-                co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+                co_await http::async_read(stream, buffer, parser,
+                                          asio::redirect_error(use_awaitable, ec));
             }
         }
         if (ec == http::error::body_limit) {
@@ -386,7 +461,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
         } else if (ec == http::error::header_limit) {
             early_error = api::ApiError::bad_request("the request header is too large");
             linger = true;
-        } else if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        } else if (ec &&
+                   ec.category() == http::make_error_code(http::error::bad_target).category() &&
                    ec != http::error::end_of_stream && ec != http::error::partial_message) {
             early_error = api::ApiError::bad_request("malformed HTTP request: " + ec.message());
             linger = true;
@@ -411,7 +487,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
             request.target = std::string(message.target());
             const auto question = request.target.find('?');
             request.path = request.target.substr(0, question);
-            request.query = question == std::string::npos ? std::string{} : request.target.substr(question + 1);
+            request.query =
+                question == std::string::npos ? std::string{} : request.target.substr(question + 1);
             for (const auto& field : message) {
                 std::string name(field.name_string());
                 std::transform(name.begin(), name.end(), name.begin(),
@@ -421,11 +498,13 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
             request.body = std::move(message.body());
             request.remote_ip = remote_ip;
             const auto given_id = request.header("x-request-id");
-            request.request_id = given_id && acceptable_request_id(*given_id) ? std::string(*given_id)
-                                                                              : next_request_id();
+            request.request_id = given_id && acceptable_request_id(*given_id)
+                                     ? std::string(*given_id)
+                                     : next_request_id();
             instance.http_in_flight.fetch_add(1);
             if (request.path.empty() || request.path.front() != '/') {
-                response = api::error_response(api::ApiError::bad_request("the target must be an absolute path"));
+                response = api::error_response(
+                    api::ApiError::bad_request("the target must be an absolute path"));
             } else {
                 response = co_await dispatch(request, route_metrics);
             }
@@ -433,27 +512,17 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
         }
 
         keep_alive = keep_alive && !response.close && !stopping && !instance.draining;
-        http::response<http::string_body> out{static_cast<http::status>(response.status), version};
-        out.set(http::field::server, "botcore");
-        if (!response.content_type.empty()) {
-            out.set(http::field::content_type, response.content_type);
-        }
-        out.set("X-Request-Id", request.request_id);
-        for (const auto& [name, value] : response.headers) {
-            out.set(name, value);
-        }
-        out.body() = std::move(response.body);
-        out.keep_alive(keep_alive);
-        out.prepare_payload();
-        co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
+        const std::string wire = serialize(response, request.request_id, version, keep_alive);
+        co_await asio::async_write(stream, asio::buffer(wire),
+                                   asio::redirect_error(use_awaitable, ec));
 
         const auto elapsed = std::chrono::steady_clock::now() - started;
         route_metrics->record(response.status, elapsed);
         if (access_log) {
             log->info(
                 R"("msg":"request","request_id":"{}","method":"{}","path":"{}","route":"{}","status":{},"duration_us":{},"ip":"{}")",
-                json_escape(request.request_id), api::to_string(request.method), json_escape(request.path),
-                json_escape(route_metrics->route()), response.status,
+                json_escape(request.request_id), api::to_string(request.method),
+                json_escape(request.path), json_escape(route_metrics->route()), response.status,
                 std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), remote_ip);
         }
         if (ec || !keep_alive) {
@@ -470,7 +539,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
         std::array<char, 16384> sink{};
         std::size_t drained = 0;
         while (drained < (4u << 20)) {
-            const auto n = co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+            const auto n = co_await stream.async_read_some(asio::buffer(sink),
+                                                           asio::redirect_error(use_awaitable, ec));
             if (ec) {
                 break;
             }

@@ -32,7 +32,7 @@ struct ServerLimits {
 };
 
 class HttpServer {
-public:
+  public:
     HttpServer(ServerLimits limits, api::Router& router, ops::MetricsRegistry& metrics,
                ops::InstanceState& instance, std::shared_ptr<spdlog::logger> log, bool access_log);
     ~HttpServer();
@@ -46,7 +46,7 @@ public:
     // stops at once. Returns when everything has stopped.
     void run();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -57,11 +57,12 @@ void LatencyHistogram::write(PromWriter& out, std::string_view name,
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < kBounds.size(); ++i) {
         cumulative += buckets_[i].load(std::memory_order_relaxed);
-        out.sample(fmt::format("{}_bucket", name), prefix + PromWriter::label("le", fmt::format("{}", kBounds[i])),
-                   cumulative);
+        out.sample(fmt::format("{}_bucket", name),
+                   prefix + PromWriter::label("le", fmt::format("{}", kBounds[i])), cumulative);
     }
     cumulative += buckets_[kBounds.size()].load(std::memory_order_relaxed);
-    out.sample(fmt::format("{}_bucket", name), prefix + PromWriter::label("le", "+Inf"), cumulative);
+    out.sample(fmt::format("{}_bucket", name), prefix + PromWriter::label("le", "+Inf"),
+               cumulative);
     out.sample(fmt::format("{}_sum", name), labels,
                static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
     out.sample(fmt::format("{}_count", name), labels, cumulative);
@@ -93,22 +94,25 @@ void MetricsRegistry::add_collector(Collector collector) {
 std::string MetricsRegistry::render() const {
     PromWriter out;
     std::lock_guard lock(mutex_);
-    out.family("http_requests_total", "counter", "HTTP requests answered, by route template and status code.");
+    out.family("http_requests_total", "counter",
+               "HTTP requests answered, by route template and status code.");
     for (const auto& route : routes_) {
         for (std::size_t i = 0; i < route.by_status_.size(); ++i) {
             const auto count = route.by_status_[i].load(std::memory_order_relaxed);
             if (count != 0) {
-                out.sample("http_requests_total",
-                           PromWriter::label("route", route.route()) + "," +
-                               PromWriter::label("code", std::to_string(i + RouteMetrics::kFirstStatus)),
-                           count);
+                out.sample(
+                    "http_requests_total",
+                    PromWriter::label("route", route.route()) + "," +
+                        PromWriter::label("code", std::to_string(i + RouteMetrics::kFirstStatus)),
+                    count);
             }
         }
     }
     out.family("http_request_duration_seconds", "histogram",
                "Time from a complete request to its response being handed to the socket.");
     for (const auto& route : routes_) {
-        route.latency_.write(out, "http_request_duration_seconds", PromWriter::label("route", route.route()));
+        route.latency_.write(out, "http_request_duration_seconds",
+                             PromWriter::label("route", route.route()));
     }
     for (const auto& collector : collectors_) {
         collector(out);

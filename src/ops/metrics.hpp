@@ -17,7 +17,7 @@
 namespace botcore::ops {
 
 class PromWriter {
-public:
+  public:
     void family(std::string_view name, std::string_view type, std::string_view help);
     // labels: preformatted `key="value",...` (may be empty); values escaped by label().
     void sample(std::string_view name, std::string_view labels, double value);
@@ -25,30 +25,30 @@ public:
     static std::string label(std::string_view key, std::string_view value);
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     std::string out_;
 };
 
 class LatencyHistogram {
-public:
-    static constexpr std::array<double, 14> kBounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                    0.1,    0.25,  0.5,    1.0,   2.5,   5.0,  10.0};
+  public:
+    static constexpr std::array<double, 14> kBounds{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
     void observe(std::chrono::nanoseconds elapsed);
     void write(PromWriter& out, std::string_view name, std::string_view labels) const;
 
-private:
+  private:
     std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf only
     std::atomic<std::uint64_t> count_{0};
     std::atomic<std::uint64_t> sum_ns_{0};
 };
 
 class RouteMetrics {
-public:
+  public:
     explicit RouteMetrics(std::string route) : route_(std::move(route)) {}
     void record(int status, std::chrono::nanoseconds elapsed);
     const std::string& route() const { return route_; }
 
-private:
+  private:
     friend class MetricsRegistry;
     static constexpr int kFirstStatus = 100;
     std::string route_;
@@ -57,7 +57,7 @@ private:
 };
 
 class MetricsRegistry {
-public:
+  public:
     using Collector = std::function<void(PromWriter&)>;
 
     // Registered once per route template; the reference stays valid for the registry's life.
@@ -65,7 +65,7 @@ public:
     void add_collector(Collector collector);
     std::string render() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::deque<RouteMetrics> routes_;
     std::vector<Collector> collectors_;

@@ -8,14 +8,14 @@
 namespace botcore::ops {
 
 class ProcessStats {
-public:
+  public:
     ProcessStats();
     std::int64_t resident_bytes() const;
     // CPU time used over the last sampling window, as a percentage of all cores (0–100).
     // A call less than a second after the previous sample returns the previous figure.
     double cpu_percent();
 
-private:
+  private:
     std::mutex mutex_;
     std::chrono::steady_clock::time_point sampled_at_;
     double cpu_seconds_at_sample_ = 0;

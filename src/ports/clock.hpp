@@ -6,13 +6,13 @@
 namespace botcore::ports {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual std::int64_t now_ms() const = 0;  // milliseconds since the Unix epoch
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     std::int64_t now_ms() const override;
 };
 

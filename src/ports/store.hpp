@@ -56,11 +56,11 @@ struct RevokedToken {
     std::int64_t expires_ms = 0;
 };
 
-enum class RotateError { kUnknown, kExpired, kReused };
+enum class RotateError { kUnknown, kExpired, kRevoked, kReused };
 
 // Thrown by adapters when the database cannot be reached or fails; the API answers 503.
 class StoreUnavailable : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -70,7 +70,7 @@ struct TableSize {
 };
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     // Creates the user and their paper account. nullopt when the email is taken.

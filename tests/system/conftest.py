@@ -281,7 +281,6 @@ class Server:
         self.ready_at = None
         self._stdout_start = 0
         self._stderr_start = 0
-        self._files = []
 
     # -- lifecycle
 
@@ -296,8 +295,8 @@ class Server:
             if self._spawn_and_wait(timeout):
                 return self
             # Exited early. Retry only if a racing process took the port.
-            err = tail(self.stderr_path, start=self._stderr_start).lower()
-            if self.returncode == 1 and "use" in err and attempt + 1 < attempts:
+            err = tail(self.stderr_path, start=self._stderr_start)
+            if self.returncode == 1 and "in use" in err.lower() and attempt + 1 < attempts:
                 continue
             pytest.fail(f"botcore serve exited with code {self.returncode} before becoming "
                         f"ready\n--- stderr ---\n{err}\n--- stdout ---\n"
@@ -309,31 +308,29 @@ class Server:
         self.returncode = None
         self._stdout_start = os.path.getsize(self.stdout_path) if os.path.exists(self.stdout_path) else 0
         self._stderr_start = os.path.getsize(self.stderr_path) if os.path.exists(self.stderr_path) else 0
-        out = open(self.stdout_path, "ab")
-        err = open(self.stderr_path, "ab")
-        self._files = [out, err]
-        self.started_at = time.monotonic()
-        self.proc = subprocess.Popen(self.command(self.port), stdin=subprocess.DEVNULL,
-                                     stdout=out, stderr=err, env=self.env,
-                                     cwd=self.base_dir)
+        # The child gets its own copies of the log descriptors; ours are closed at once.
+        with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
+            self.started_at = time.monotonic()
+            self.proc = subprocess.Popen(self.command(self.port), stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=err, env=self.env,
+                                         cwd=self.base_dir)
         if self not in _ALL_SERVERS:
             _ALL_SERVERS.append(self)
         wanted = f"listening on http://{HOST}:{self.port}"
+        ready = re.compile(re.escape(wanted) + r"(?!\d)")
         deadline = self.started_at + timeout
         while time.monotonic() < deadline:
-            if wanted in self.stdout_lines():
+            if any(ready.search(line) for line in self.stdout_lines()):
                 self.ready_at = time.monotonic()
                 return True
             rc = self.proc.poll()
             if rc is not None:
                 self.returncode = rc
-                self._close_files()
                 return False
             time.sleep(0.02)
         self.proc.kill()
         self.proc.wait(timeout=10)
         self.returncode = self.proc.returncode
-        self._close_files()
         pytest.fail(f"botcore serve did not print {wanted!r} within {timeout} s\n"
                     f"--- stdout ---\n{tail(self.stdout_path, start=self._stdout_start)}\n"
                     f"--- stderr ---\n{tail(self.stderr_path, start=self._stderr_start)}",
@@ -348,12 +345,12 @@ class Server:
 
     def wait(self, timeout):
         """Wait for exit; returns the exit code, or None if still running at the deadline."""
+        assert self.proc is not None, "server never started"
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
         self.returncode = rc
-        self._close_files()
         return rc
 
     def stop(self, timeout=STOP_TIMEOUT_S):
@@ -368,29 +365,19 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
                 self.returncode = self.proc.returncode
-                self._close_files()
                 pytest.fail(f"botcore (pid {self.proc.pid}) did not exit within {timeout} s "
                             f"of SIGTERM; killed\n--- stderr ---\n{self.stderr_tail()}",
                             pytrace=False)
         self.returncode = self.proc.returncode
-        self._close_files()
         return self.returncode
 
     def kill(self):
+        """SIGKILL if still running (safety net only; stop() is the normal way)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
         if self.proc is not None:
             self.returncode = self.proc.returncode
-        self._close_files()
-
-    def _close_files(self):
-        for f in self._files:
-            try:
-                f.close()
-            except OSError:
-                pass
-        self._files = []
 
     # -- logs
 
@@ -440,7 +427,7 @@ class Server:
                 last = self.get("/health", timeout=2.0)
                 if last.status == 200:
                     return last
-            except OSError as e:
+            except (OSError, http.client.HTTPException) as e:
                 last = e
             time.sleep(0.05)
         pytest.fail(f"/health not 200 within {timeout} s (last: {last!r})")
@@ -617,6 +604,7 @@ def claims_for(user_id, exp_in=600, iat_offset=0):
 # --------------------------------------------------------------- failure log reporting
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     item._botcore_first_server = len(_ALL_SERVERS)
 

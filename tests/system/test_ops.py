@@ -60,7 +60,8 @@ def get_metrics(server):
 
 
 def test_readiness_line_names_the_listen_address(server):
-    assert f"listening on http://{HOST}:{server.port}" in server.stdout_lines()
+    wanted = f"listening on http://{HOST}:{server.port}"
+    assert wanted in [line.strip() for line in server.stdout_lines()]
 
 
 def test_health_answers_200_within_5_seconds_of_start(make_server):

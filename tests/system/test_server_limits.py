@@ -1,6 +1,7 @@
 """Server limits: request timeout for slow clients, keep-alive, graceful drain on SIGTERM,
 connection cap, configurable body limit."""
 
+import http.client
 import json
 import signal
 import time
@@ -11,20 +12,6 @@ from conftest import (parse_http_response, raw_connect, read_http_response, recv
                       send_oversized, unique_email)
 
 HEALTH_KEYS = {"status", "instance", "version", "uptime_s", "checks", "capacity"}
-
-
-def wait_for_health_200(server, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = server.get("/health", timeout=2.0)
-            if last.status == 200:
-                return last
-        except OSError as e:
-            last = e
-        time.sleep(0.1)
-    pytest.fail(f"/health not 200 within {timeout} s (last: {last!r})")
 
 
 # -------------------------------------------------------------------- slow clients
@@ -143,7 +130,7 @@ def drain(module_make_server):
                 if r.status == 503:
                     result["health"] = r
                     break
-            except OSError as e:
+            except (OSError, http.client.HTTPException) as e:
                 result["health_errors"].append(repr(e))
             time.sleep(0.05)
         try:
@@ -235,7 +222,7 @@ def test_service_resumes_once_connections_below_the_cap_close(capped_server):
     finally:
         for s in socks:
             s.close()
-    wait_for_health_200(capped_server, timeout=5.0)
+    capped_server.wait_healthy(timeout=5.0)
 
 
 # ------------------------------------------------------------------- body limit

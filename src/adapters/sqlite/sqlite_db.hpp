@@ -17,7 +17,7 @@ namespace botcore::adapters::sqlite {
 
 // I/O failures become StoreUnavailable; constraint violations are reported by step() instead.
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     ~Statement();
     Statement(const Statement&) = delete;
@@ -25,7 +25,9 @@ public:
 
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, std::int64_t number);
-    Statement& bind(int index, int number) { return bind(index, static_cast<std::int64_t>(number)); }
+    Statement& bind(int index, int number) {
+        return bind(index, static_cast<std::int64_t>(number));
+    }
     Statement& bind_null(int index);
     template <class... Args>
     Statement& bind_all(const Args&... args) {
@@ -43,13 +45,13 @@ public:
     std::int64_t integer(int column) const;
     bool is_null(int column) const;
 
-private:
+  private:
     sqlite3* db_;
     sqlite3_stmt* stmt_;
 };
 
 class Connection {
-public:
+  public:
     Connection(const std::string& path, bool read_only);
     ~Connection();
     Connection(const Connection&) = delete;
@@ -60,21 +62,21 @@ public:
     Statement prepare(const char* sql);
     sqlite3* handle() const { return db_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless commit() was called.
 class Transaction {
-public:
+  public:
     explicit Transaction(Connection& connection);
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void commit();
 
-private:
+  private:
     Connection& connection_;
     bool done_ = false;
 };

@@ -7,8 +7,9 @@
 namespace botcore::adapters::sqlite {
 
 class SqliteStore::ReaderLease {
-public:
-    ReaderLease(SqliteStore& store, Connection* connection) : store_(store), connection_(connection) {}
+  public:
+    ReaderLease(SqliteStore& store, Connection* connection)
+        : store_(store), connection_(connection) {}
     ~ReaderLease() {
         {
             std::lock_guard lock(store_.readers_mutex_);
@@ -22,7 +23,7 @@ public:
     Connection& operator*() const { return *connection_; }
     Connection* operator->() const { return connection_; }
 
-private:
+  private:
     SqliteStore& store_;
     Connection* connection_;
 };
@@ -31,11 +32,13 @@ std::string SqliteStore::database_path(const std::string& data_dir) {
     return (std::filesystem::path(data_dir) / "botcore.db").string();
 }
 
-SqliteStore::SqliteStore(const std::string& data_dir, int readers) : path_(database_path(data_dir)) {
+SqliteStore::SqliteStore(const std::string& data_dir, int readers)
+    : path_(database_path(data_dir)) {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
     if (ec) {
-        throw ports::StoreUnavailable("cannot create data directory " + data_dir + ": " + ec.message());
+        throw ports::StoreUnavailable("cannot create data directory " + data_dir + ": " +
+                                      ec.message());
     }
     writer_ = std::make_unique<Connection>(path_, false);
     for (int i = 0; i < std::max(1, readers); ++i) {
@@ -104,7 +107,8 @@ std::optional<ports::User> SqliteStore::create_user(const ports::NewUser& user,
     }
     writer_
         ->prepare(
-            "INSERT INTO accounts (user_id, initial_balance, balance, updated_ms) VALUES (?, ?, ?, ?)")
+            "INSERT INTO accounts (user_id, initial_balance, balance, updated_ms) VALUES (?, ?, ?, "
+            "?)")
         .bind_all(user.user.id, user.initial_balance.units(), user.initial_balance.units(),
                   user.user.created_ms)
         .step();
@@ -123,8 +127,7 @@ std::optional<ports::Credentials> SqliteStore::find_credentials(std::string_view
         return std::nullopt;
     }
     return ports::Credentials{
-        ports::User{stmt.text(0), stmt.text(1), stmt.text(2), stmt.integer(3)},
-        stmt.text(4),
+        ports::User{stmt.text(0), stmt.text(1), stmt.text(2), stmt.integer(3)}, stmt.text(4),
         auth::LoginState{static_cast<int>(stmt.integer(5)), stmt.integer(6), stmt.integer(7)}};
 }
 
@@ -147,7 +150,8 @@ auth::LoginState SqliteStore::update_login_state(
     auth::LoginState state;
     {
         auto stmt = writer_->prepare(
-            "SELECT failed_logins, failure_window_start_ms, locked_until_ms FROM users WHERE id = ?");
+            "SELECT failed_logins, failure_window_start_ms, locked_until_ms FROM users WHERE id = "
+            "?");
         stmt.bind(1, user_id);
         if (!stmt.step()) {
             return state;
@@ -188,10 +192,11 @@ std::expected<std::string, ports::RotateError> SqliteStore::rotate_refresh_token
     Transaction tx(*writer_);
     std::string user_id;
     std::int64_t expires_ms = 0;
-    bool spent = false;
+    bool used = false;
+    bool revoked = false;
     {
         auto stmt = writer_->prepare(
-            "SELECT user_id, expires_ms, used_ms IS NOT NULL OR revoked_ms IS NOT NULL "
+            "SELECT user_id, expires_ms, used_ms IS NOT NULL, revoked_ms IS NOT NULL "
             "FROM refresh_tokens WHERE token_hash = ?");
         stmt.bind(1, old_hash);
         if (!stmt.step()) {
@@ -199,9 +204,11 @@ std::expected<std::string, ports::RotateError> SqliteStore::rotate_refresh_token
         }
         user_id = stmt.text(0);
         expires_ms = stmt.integer(1);
-        spent = stmt.integer(2) != 0;
+        used = stmt.integer(2) != 0;
+        revoked = stmt.integer(3) != 0;
     }
-    if (spent) {
+    if (used) {
+        // A used token presented again: someone holds a copy. End every session's refresh.
         writer_
             ->prepare(
                 "UPDATE refresh_tokens SET revoked_ms = ? WHERE user_id = ? AND revoked_ms IS NULL "
@@ -211,6 +218,9 @@ std::expected<std::string, ports::RotateError> SqliteStore::rotate_refresh_token
         insert_audit({user_id, "", "refresh_reused", "every refresh token revoked", now_ms});
         tx.commit();
         return std::unexpected(ports::RotateError::kReused);
+    }
+    if (revoked) {
+        return std::unexpected(ports::RotateError::kRevoked);
     }
     if (expires_ms <= now_ms) {
         return std::unexpected(ports::RotateError::kExpired);
@@ -230,7 +240,8 @@ void SqliteStore::revoke_session(std::string_view user_id, const ports::RevokedT
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
     writer_
-        ->prepare("INSERT OR IGNORE INTO revoked_tokens (jti, user_id, expires_ms) VALUES (?, ?, ?)")
+        ->prepare(
+            "INSERT OR IGNORE INTO revoked_tokens (jti, user_id, expires_ms) VALUES (?, ?, ?)")
         .bind_all(access.jti, user_id, access.expires_ms)
         .step();
     writer_
@@ -245,7 +256,8 @@ void SqliteStore::revoke_session(std::string_view user_id, const ports::RevokedT
 
 std::vector<ports::RevokedToken> SqliteStore::revoked_tokens(std::int64_t now_ms) {
     auto connection = reader();
-    auto stmt = connection->prepare("SELECT jti, expires_ms FROM revoked_tokens WHERE expires_ms > ?");
+    auto stmt =
+        connection->prepare("SELECT jti, expires_ms FROM revoked_tokens WHERE expires_ms > ?");
     stmt.bind(1, now_ms);
     std::vector<ports::RevokedToken> out;
     while (stmt.step()) {

@@ -14,7 +14,7 @@
 namespace botcore::adapters::sqlite {
 
 class SqliteStore final : public ports::Store {
-public:
+  public:
     // Opens (creating) data_dir/botcore.db. Throws StoreUnavailable if it cannot.
     SqliteStore(const std::string& data_dir, int readers);
     ~SqliteStore() override;
@@ -48,10 +48,10 @@ public:
     std::vector<ports::TableSize> table_sizes() override;
     int connections_active() const override;
 
-private:
+  private:
     class ReaderLease;
     ReaderLease reader();
-    void insert_audit(const ports::AuditEvent& audit);  // writer held
+    void insert_audit(const ports::AuditEvent& audit);      // writer held
     void insert_refresh(const ports::RefreshToken& token);  // writer held
 
     std::string path_;
