@@ -98,75 +98,58 @@ const rapidjson::Value* find(const rapidjson::Document& doc, std::string_view na
         rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
     return it == doc.MemberEnd() ? nullptr : &it->value;
 }
+// One reader for every optional field: absent or null is nullopt; a value of another type
+// records a validation error naming the field. read returns std::optional<T>.
+template <class Read>
+auto optional_field(const rapidjson::Document& doc, std::optional<ApiError>& error,
+                    std::string_view name, std::string_view expected, Read read)
+    -> decltype(read(std::declval<const rapidjson::Value&>())) {
+    if (error) {
+        return std::nullopt;
+    }
+    const auto* v = find(doc, name);
+    if (v == nullptr || v->IsNull()) {
+        return std::nullopt;
+    }
+    auto value = read(*v);
+    if (!value) {
+        error = ApiError::validation(std::string(name),
+                                     "'" + std::string(name) + "' must be " + std::string(expected));
+    }
+    return value;
+}
+
 }  // namespace
 
 bool JsonFields::has(std::string_view name) const {
     return !error_ && find(impl_->doc, name) != nullptr;
 }
 
-std::string JsonFields::required_string(std::string_view name) {
-    if (error_) {
-        return {};
-    }
-    const auto* v = find(impl_->doc, name);
-    if (v == nullptr) {
-        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' is required");
-        return {};
-    }
-    if (!v->IsString()) {
-        error_ =
-            ApiError::validation(std::string(name), "'" + std::string(name) + "' must be a string");
-        return {};
-    }
-    return std::string(v->GetString(), v->GetStringLength());
-}
-
 std::optional<std::string> JsonFields::optional_string(std::string_view name) {
-    if (error_) {
-        return std::nullopt;
-    }
-    const auto* v = find(impl_->doc, name);
-    if (v == nullptr || v->IsNull()) {
-        return std::nullopt;
-    }
-    if (!v->IsString()) {
-        error_ =
-            ApiError::validation(std::string(name), "'" + std::string(name) + "' must be a string");
-        return std::nullopt;
-    }
-    return std::string(v->GetString(), v->GetStringLength());
+    return optional_field(impl_->doc, error_, name, "a string", [](const rapidjson::Value& v) {
+        return v.IsString() ? std::optional<std::string>(std::in_place, v.GetString(), v.GetStringLength())
+                            : std::nullopt;
+    });
 }
 
 std::optional<std::int64_t> JsonFields::optional_int(std::string_view name) {
-    if (error_) {
-        return std::nullopt;
-    }
-    const auto* v = find(impl_->doc, name);
-    if (v == nullptr || v->IsNull()) {
-        return std::nullopt;
-    }
-    if (!v->IsInt64()) {
-        error_ = ApiError::validation(std::string(name),
-                                      "'" + std::string(name) + "' must be an integer");
-        return std::nullopt;
-    }
-    return v->GetInt64();
+    return optional_field(impl_->doc, error_, name, "an integer", [](const rapidjson::Value& v) {
+        return v.IsInt64() ? std::optional<std::int64_t>(v.GetInt64()) : std::nullopt;
+    });
 }
 
 std::optional<bool> JsonFields::optional_bool(std::string_view name) {
-    if (error_) {
-        return std::nullopt;
+    return optional_field(impl_->doc, error_, name, "true or false", [](const rapidjson::Value& v) {
+        return v.IsBool() ? std::optional<bool>(v.GetBool()) : std::nullopt;
+    });
+}
+
+std::string JsonFields::required_string(std::string_view name) {
+    const auto* v = error_ ? nullptr : find(impl_->doc, name);
+    if (!error_ && (v == nullptr || v->IsNull())) {
+        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' is required");
     }
-    const auto* v = find(impl_->doc, name);
-    if (v == nullptr || v->IsNull()) {
-        return std::nullopt;
-    }
-    if (!v->IsBool()) {
-        error_ = ApiError::validation(std::string(name),
-                                      "'" + std::string(name) + "' must be true or false");
-        return std::nullopt;
-    }
-    return v->GetBool();
+    return optional_string(name).value_or(std::string{});
 }
 
 }  // namespace botcore::api

@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include <atomic>
+
 namespace botcore::api {
 
 std::string_view PathParams::get(std::string_view name) const {
@@ -11,8 +13,31 @@ std::string_view PathParams::get(std::string_view name) const {
     return {};
 }
 
+struct Responder::State {
+    explicit State(Callback c) : callback(std::move(c)) {}
+    ~State() {
+        if (!answered.exchange(true)) {
+            callback(error_response(ApiError::internal()));
+        }
+    }
+    Callback callback;
+    std::atomic<bool> answered{false};
+};
+
+Responder::Responder(Callback callback) : state_(std::make_shared<State>(std::move(callback))) {}
+
+void Responder::operator()(HttpResponse response) const {
+    if (!state_->answered.exchange(true)) {
+        state_->callback(std::move(response));
+    }
+}
+
 void Router::add(Method method, std::string pattern, Execution execution, Handler handler) {
-    routes_.push_back(Route{method, std::move(pattern), std::move(handler), execution, nullptr});
+    routes_.push_back(Route{method, std::move(pattern), std::move(handler), execution, {}, nullptr});
+}
+
+void Router::add_async(Method method, std::string pattern, AsyncHandler handler) {
+    routes_.push_back(Route{method, std::move(pattern), {}, Execution::kAsync, std::move(handler), nullptr});
 }
 
 namespace {

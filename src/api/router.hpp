@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,15 +33,34 @@ class PathParams {
 
 using Handler = std::function<HttpResponse(const HttpRequest&, const PathParams&)>;
 
-// Where a handler runs: inline on the network thread (fast, never blocks) or on the worker
-// pool (touches the store, hashes passwords).
-enum class Execution { kInline, kBlocking };
+// Answers an asynchronous request exactly once, from any thread. If it is destroyed without
+// having answered (a bug, or an exception on the way), the request gets a 500 rather than
+// hanging.
+class Responder {
+public:
+    using Callback = std::function<void(HttpResponse)>;
+    explicit Responder(Callback callback);
+    void operator()(HttpResponse response) const;
+
+private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+// Handlers whose answer waits on something else (a group commit): they return at once and
+// answer through the Responder later.
+using AsyncHandler = std::function<void(const HttpRequest&, const PathParams&, Responder)>;
+
+// Where a handler runs: inline on the network thread (fast, never blocks), on the worker pool
+// (touches the store, hashes passwords), or on the worker pool answering later (kAsync).
+enum class Execution { kInline, kBlocking, kAsync };
 
 struct Route {
     Method method;
     std::string pattern;
     Handler handler;
     Execution execution;
+    AsyncHandler async_handler;
     ops::RouteMetrics* metrics = nullptr;  // set by whoever counts requests
 };
 
@@ -52,6 +72,7 @@ struct RouteMatch {
 class Router {
   public:
     void add(Method method, std::string pattern, Execution execution, Handler handler);
+    void add_async(Method method, std::string pattern, AsyncHandler handler);
     // A route on `route`, or the error to answer (404 / 405).
     std::variant<RouteMatch, ApiError> match(Method method, std::string_view path) const;
     std::vector<Route>& routes() { return routes_; }

@@ -169,6 +169,7 @@ struct HttpServer::Impl {
                                           ops::RouteMetrics*& route_metrics);
     api::HttpResponse invoke(const api::Route& route, const api::HttpRequest& request,
                              const api::PathParams& params);
+    api::HttpResponse failure(const api::HttpRequest& request, std::exception_ptr error);
     void refuse(tcp::socket& socket);
     void on_signal(const boost::system::error_code& ec, int signal_number);
     void stop_accepting();
@@ -384,16 +385,27 @@ api::HttpResponse HttpServer::Impl::invoke(const api::Route& route, const api::H
                                            const api::PathParams& params) {
     try {
         return route.handler(request, params);
+    } catch (...) {
+        return failure(request, std::current_exception());
+    }
+}
+
+// An exception out of a handler: the store being unreachable is a 503, anything else a bug
+// (500). Either way the client gets the contract's error and the log gets the cause.
+api::HttpResponse HttpServer::Impl::failure(const api::HttpRequest& request, std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
     } catch (const ports::StoreUnavailable& e) {
-        log->error(R"("msg":"store unavailable","request_id":"{}","error":"{}")",
-                   request.request_id, json_escape(e.what()));
-        return api::error_response(
-            api::ApiError::unavailable("the store is unavailable; retry later"));
+        log->error(R"("msg":"store unavailable","request_id":"{}","error":"{}")", request.request_id,
+                   json_escape(e.what()));
+        return api::error_response(api::ApiError::unavailable("the store is unavailable; retry later"));
     } catch (const std::exception& e) {
         log->error(R"("msg":"handler failed","request_id":"{}","error":"{}")", request.request_id,
                    json_escape(e.what()));
-        return api::error_response(api::ApiError::internal());
+    } catch (...) {
+        log->error(R"("msg":"handler failed","request_id":"{}")", request.request_id);
     }
+    return api::error_response(api::ApiError::internal());
 }
 
 awaitable<api::HttpResponse> HttpServer::Impl::dispatch(api::HttpRequest& request,
@@ -408,8 +420,31 @@ awaitable<api::HttpResponse> HttpServer::Impl::dispatch(api::HttpRequest& reques
     if (found.route->execution == api::Execution::kInline) {
         co_return invoke(*found.route, request, found.params);
     }
-    co_return co_await run_on(
-        workers, [this, &found, &request] { return invoke(*found.route, request, found.params); });
+    if (found.route->execution == api::Execution::kBlocking) {
+        co_return co_await run_on(workers, [this, &found, &request] {
+            return invoke(*found.route, request, found.params);
+        });
+    }
+    // kAsync: the handler starts on the worker pool and answers whenever its work completes
+    // (a group commit), from whichever thread that is; the answer is posted back here.
+    co_return co_await asio::async_initiate<decltype(use_awaitable), void(api::HttpResponse)>(
+        [this, &found, &request](auto handler) {
+            auto executor = asio::get_associated_executor(handler);
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            api::Responder respond([shared, executor](api::HttpResponse response) {
+                asio::post(executor, [shared, response = std::move(response)]() mutable {
+                    (*shared)(std::move(response));
+                });
+            });
+            asio::post(workers, [this, &found, &request, respond] {
+                try {
+                    found.route->async_handler(request, found.params, respond);
+                } catch (...) {
+                    respond(failure(request, std::current_exception()));
+                }
+            });
+        },
+        use_awaitable);
 }
 
 awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {

@@ -22,7 +22,8 @@ from collections import namedtuple
 
 import pytest
 
-BOTCORE_BIN = os.environ.get("BOTCORE_BIN", "/work/main/build/botcore")
+BOTCORE_BIN = os.environ.get(
+    "BOTCORE_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "botcore"))
 HOST = "127.0.0.1"
 DEFAULT_PASSWORD = "correct horse battery"
 READY_TIMEOUT_S = 10.0

@@ -1,5 +1,6 @@
 """Command line: version, help, config check, migrate, serve exit codes."""
 
+import os
 import re
 import signal
 import socket
@@ -249,3 +250,21 @@ def test_serve_stops_cleanly_with_exit_0_on(make_server, sig):
     s.wait_healthy()
     s.send_signal(sig)
     assert s.wait(timeout=20) == 0
+
+
+# --------------------------------------------------------------------------- example config
+
+EXAMPLE_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
+                              "botcore.example.toml")
+
+
+def test_the_example_config_is_valid_and_sets_every_key_to_its_default(write_config):
+    defaults = config_entries(config_check(write_config, "").stdout)
+    result = run("config", "check", "--config", EXAMPLE_CONFIG)
+    assert result.returncode == 0, result.stderr
+    example = config_entries(result.stdout)
+    # Every key but the (commented-out) secret is written out, with the built-in default.
+    assert set(example) == set(defaults)
+    for key, (value, source) in example.items():
+        assert value == defaults[key][0], key
+        assert source == ("default" if key == "auth.jwt_secret" else "file"), key

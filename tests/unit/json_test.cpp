@@ -82,3 +82,22 @@ TEST(ErrorResponse, CarriesTheContractShapeAndRetryAfter) {
 
 }  // namespace
 }  // namespace botcore::api
+
+namespace botcore::api {
+namespace {
+
+TEST(JsonFields, NullForARequiredFieldIsMissing) {
+    JsonFields body(R"({"email":null})", {"email"});
+    (void)body.required_string("email");
+    ASSERT_TRUE(body.error().has_value());
+    EXPECT_EQ(body.error()->field, "email");
+}
+
+TEST(JsonFields, NullForAnOptionalFieldIsAbsent) {
+    JsonFields body(R"({"note":null})", {"note"});
+    EXPECT_EQ(body.optional_string("note"), std::nullopt);
+    EXPECT_FALSE(body.error().has_value());
+}
+
+}  // namespace
+}  // namespace botcore::api

@@ -1,0 +1,111 @@
+// Group commit on a real SQLite file.
+#include "adapters/sqlite/group_commit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace botcore::adapters::sqlite {
+namespace {
+
+class GroupCommitTest : public ::testing::Test {
+protected:
+    GroupCommitTest() : connection(dir.path() + "/gc.db", false) {
+        connection.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, value TEXT NOT NULL)");
+    }
+
+    std::int64_t count() {
+        auto stmt = connection.prepare("SELECT COUNT(*) FROM items");
+        stmt.step();
+        return stmt.integer(0);
+    }
+
+    testing::TempDir dir;
+    Connection connection;
+    std::mutex connection_mutex;
+};
+
+GroupCommitter::Work insert(std::int64_t id) {
+    return [id](Connection& c) {
+        c.prepare("INSERT INTO items (id, value) VALUES (?, 'x')").bind_all(id).step();
+    };
+}
+
+TEST_F(GroupCommitTest, EveryCallerIsToldAfterItsWriteCommitted) {
+    std::atomic<int> committed{0};
+    {
+        GroupCommitter committer(connection, connection_mutex);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 100; ++i) {
+                    std::promise<std::exception_ptr> outcome;
+                    committer.submit(insert(t * 1000 + i),
+                                     [&outcome](std::exception_ptr e) { outcome.set_value(e); });
+                    EXPECT_EQ(outcome.get_future().get(), nullptr);
+                    ++committed;
+                }
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+    }
+    EXPECT_EQ(committed.load(), 800);
+    EXPECT_EQ(count(), 800);
+}
+
+TEST_F(GroupCommitTest, ConcurrentWritesShareTransactions) {
+    GroupCommitter committer(connection, connection_mutex);
+    std::atomic<int> done{0};
+    for (int i = 0; i < 2000; ++i) {
+        committer.submit(insert(i), [&done](std::exception_ptr) { ++done; });
+    }
+    committer.flush();
+    EXPECT_EQ(done.load(), 2000);
+    EXPECT_EQ(committer.items(), 2000u);
+    EXPECT_LT(committer.batches(), 2000u);  // queued work was batched
+    EXPECT_EQ(count(), 2000);
+}
+
+TEST_F(GroupCommitTest, AFailingWriteRollsBackAloneAndIsReported) {
+    GroupCommitter committer(connection, connection_mutex);
+    std::vector<std::exception_ptr> outcomes(3);
+    committer.submit(insert(1), [&](std::exception_ptr e) { outcomes[0] = e; });
+    committer.submit(
+        [](Connection& c) {
+            c.prepare("INSERT INTO items (id, value) VALUES (2, 'x')").step();
+            throw std::runtime_error("rule broken half-way");
+        },
+        [&](std::exception_ptr e) { outcomes[1] = e; });
+    committer.submit(insert(3), [&](std::exception_ptr e) { outcomes[2] = e; });
+    committer.flush();
+    EXPECT_EQ(outcomes[0], nullptr);
+    EXPECT_NE(outcomes[1], nullptr);
+    EXPECT_EQ(outcomes[2], nullptr);
+    EXPECT_EQ(count(), 2);  // ids 1 and 3; the half-done insert of 2 was rolled back
+}
+
+TEST_F(GroupCommitTest, DestructionCommitsWhatWasQueued) {
+    std::atomic<int> done{0};
+    {
+        GroupCommitter committer(connection, connection_mutex);
+        for (int i = 0; i < 100; ++i) {
+            committer.submit(insert(i), [&done](std::exception_ptr e) {
+                if (!e) {
+                    ++done;
+                }
+            });
+        }
+    }
+    EXPECT_EQ(done.load(), 100);
+    EXPECT_EQ(count(), 100);
+}
+
+}  // namespace
+}  // namespace botcore::adapters::sqlite

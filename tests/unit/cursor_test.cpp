@@ -1,0 +1,28 @@
+#include "api/cursor.hpp"
+
+#include <gtest/gtest.h>
+
+namespace botcore::api {
+namespace {
+
+TEST(Cursor, RoundTripsTimeAndId) {
+    const CursorPosition position{1'795'722'563'148, "01a21967ce4c7ee6a36644b0ec0d"};
+    EXPECT_EQ(decode_cursor(encode_cursor(position)), position);
+}
+
+TEST(Cursor, IsUrlSafe) {
+    const auto cursor = encode_cursor({-1, "id?with/odd+chars"});
+    EXPECT_EQ(cursor.find_first_not_of(
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos);
+}
+
+TEST(Cursor, RejectsAnythingItDidNotProduce) {
+    for (const char* text : {"", "!!!", "bm90LWEtY3Vyc29y", "MTIz", "OjEyMw", "YWJjOmlk"}) {
+        EXPECT_FALSE(decode_cursor(text).has_value()) << text;
+    }
+    EXPECT_FALSE(decode_cursor(std::string(300, 'A')).has_value());
+}
+
+}  // namespace
+}  // namespace botcore::api
