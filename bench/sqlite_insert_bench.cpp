@@ -64,7 +64,9 @@ void GroupCommitInsert(benchmark::State& state) {
             const auto id = ++n;
             committer.submit(
                 [id](Connection& c) {
-                    c.prepare(kInsert).bind_all(std::string_view("user"), std::to_string(id), id).step();
+                    c.prepare(kInsert)
+                        .bind_all(std::string_view("user"), std::to_string(id), id)
+                        .step();
                 },
                 [&pending](std::exception_ptr) { --pending; });
         }

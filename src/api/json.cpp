@@ -113,8 +113,8 @@ auto optional_field(const rapidjson::Document& doc, std::optional<ApiError>& err
     }
     auto value = read(*v);
     if (!value) {
-        error = ApiError::validation(std::string(name),
-                                     "'" + std::string(name) + "' must be " + std::string(expected));
+        error = ApiError::validation(
+            std::string(name), "'" + std::string(name) + "' must be " + std::string(expected));
     }
     return value;
 }
@@ -127,8 +127,9 @@ bool JsonFields::has(std::string_view name) const {
 
 std::optional<std::string> JsonFields::optional_string(std::string_view name) {
     return optional_field(impl_->doc, error_, name, "a string", [](const rapidjson::Value& v) {
-        return v.IsString() ? std::optional<std::string>(std::in_place, v.GetString(), v.GetStringLength())
-                            : std::nullopt;
+        return v.IsString()
+                   ? std::optional<std::string>(std::in_place, v.GetString(), v.GetStringLength())
+                   : std::nullopt;
     });
 }
 

@@ -33,11 +33,13 @@ void Responder::operator()(HttpResponse response) const {
 }
 
 void Router::add(Method method, std::string pattern, Execution execution, Handler handler) {
-    routes_.push_back(Route{method, std::move(pattern), std::move(handler), execution, {}, nullptr});
+    routes_.push_back(
+        Route{method, std::move(pattern), std::move(handler), execution, {}, nullptr});
 }
 
 void Router::add_async(Method method, std::string pattern, AsyncHandler handler) {
-    routes_.push_back(Route{method, std::move(pattern), {}, Execution::kAsync, std::move(handler), nullptr});
+    routes_.push_back(
+        Route{method, std::move(pattern), {}, Execution::kAsync, std::move(handler), nullptr});
 }
 
 namespace {

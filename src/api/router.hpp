@@ -37,12 +37,12 @@ using Handler = std::function<HttpResponse(const HttpRequest&, const PathParams&
 // having answered (a bug, or an exception on the way), the request gets a 500 rather than
 // hanging.
 class Responder {
-public:
+  public:
     using Callback = std::function<void(HttpResponse)>;
     explicit Responder(Callback callback);
     void operator()(HttpResponse response) const;
 
-private:
+  private:
     struct State;
     std::shared_ptr<State> state_;
 };

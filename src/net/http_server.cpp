@@ -392,13 +392,15 @@ api::HttpResponse HttpServer::Impl::invoke(const api::Route& route, const api::H
 
 // An exception out of a handler: the store being unreachable is a 503, anything else a bug
 // (500). Either way the client gets the contract's error and the log gets the cause.
-api::HttpResponse HttpServer::Impl::failure(const api::HttpRequest& request, std::exception_ptr error) {
+api::HttpResponse HttpServer::Impl::failure(const api::HttpRequest& request,
+                                            std::exception_ptr error) {
     try {
         std::rethrow_exception(error);
     } catch (const ports::StoreUnavailable& e) {
-        log->error(R"("msg":"store unavailable","request_id":"{}","error":"{}")", request.request_id,
-                   json_escape(e.what()));
-        return api::error_response(api::ApiError::unavailable("the store is unavailable; retry later"));
+        log->error(R"("msg":"store unavailable","request_id":"{}","error":"{}")",
+                   request.request_id, json_escape(e.what()));
+        return api::error_response(
+            api::ApiError::unavailable("the store is unavailable; retry later"));
     } catch (const std::exception& e) {
         log->error(R"("msg":"handler failed","request_id":"{}","error":"{}")", request.request_id,
                    json_escape(e.what()));

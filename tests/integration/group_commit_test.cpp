@@ -14,7 +14,7 @@ namespace botcore::adapters::sqlite {
 namespace {
 
 class GroupCommitTest : public ::testing::Test {
-protected:
+  protected:
     GroupCommitTest() : connection(dir.path() + "/gc.db", false) {
         connection.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, value TEXT NOT NULL)");
     }

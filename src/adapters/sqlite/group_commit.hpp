@@ -15,14 +15,15 @@
 namespace botcore::adapters::sqlite {
 
 class GroupCommitter {
-public:
+  public:
     using Work = std::function<void(Connection&)>;
     // nullptr when committed, else why it was not.
     using Done = std::function<void(std::exception_ptr)>;
 
     // connection and its mutex are shared with writers outside the group (held while a batch
     // runs).
-    GroupCommitter(Connection& connection, std::mutex& connection_mutex, std::size_t max_batch = 512);
+    GroupCommitter(Connection& connection, std::mutex& connection_mutex,
+                   std::size_t max_batch = 512);
     ~GroupCommitter();  // commits what is queued, then stops
     GroupCommitter(const GroupCommitter&) = delete;
     GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -34,7 +35,7 @@ public:
     std::uint64_t batches() const;
     std::uint64_t items() const;
 
-private:
+  private:
     struct Item {
         Work work;
         Done done;
