@@ -36,6 +36,9 @@ ApiError ApiError::method_not_allowed(std::string allow) {
 ApiError ApiError::conflict(std::string message) {
     return make(409, "conflict", std::move(message));
 }
+ApiError ApiError::insufficient_margin(std::string message) {
+    return make(422, "insufficient_margin", std::move(message));
+}
 ApiError ApiError::payload_too_large(std::string message) {
     return make(413, "payload_too_large", std::move(message));
 }

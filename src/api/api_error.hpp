@@ -23,6 +23,7 @@ struct ApiError {
     static ApiError not_found(std::string message = "no such resource");
     static ApiError method_not_allowed(std::string allow);
     static ApiError conflict(std::string message);
+    static ApiError insufficient_margin(std::string message);
     static ApiError payload_too_large(std::string message);
     static ApiError rate_limited(std::string message, int retry_after_s);
     static ApiError unavailable(std::string message);

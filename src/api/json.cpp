@@ -145,6 +145,47 @@ std::optional<bool> JsonFields::optional_bool(std::string_view name) {
     });
 }
 
+std::optional<domain::Decimal> JsonFields::optional_decimal(std::string_view name) {
+    auto text = optional_string(name);
+    if (!text) {
+        return std::nullopt;
+    }
+    auto value = domain::Decimal::parse(*text);
+    if (!value) {
+        fail(
+            ApiError::validation(std::string(name), "'" + std::string(name) +
+                                                        "' must be a decimal string with at most 8 "
+                                                        "fractional digits, like \"0.5\""));
+    }
+    return value;
+}
+
+domain::Decimal JsonFields::required_decimal(std::string_view name) {
+    const auto* v = error_ ? nullptr : find(impl_->doc, name);
+    if (!error_ && (v == nullptr || v->IsNull())) {
+        error_ = ApiError::validation(std::string(name), "'" + std::string(name) + "' is required");
+    }
+    return optional_decimal(name).value_or(domain::Decimal{});
+}
+
+std::optional<std::optional<domain::Decimal>> JsonFields::nullable_decimal(std::string_view name) {
+    const auto* v = error_ ? nullptr : find(impl_->doc, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (v->IsNull()) {
+        return std::optional<domain::Decimal>{};
+    }
+    auto value = optional_decimal(name);
+    return value ? std::optional<std::optional<domain::Decimal>>(value) : std::nullopt;
+}
+
+void JsonFields::fail(ApiError error) {
+    if (!error_) {
+        error_ = std::move(error);
+    }
+}
+
 std::string JsonFields::required_string(std::string_view name) {
     const auto* v = error_ ? nullptr : find(impl_->doc, name);
     if (!error_ && (v == nullptr || v->IsNull())) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/api_error.hpp"
+#include "domain/decimal.hpp"
 
 namespace botcore::api {
 
@@ -62,7 +63,15 @@ class JsonFields {
     std::optional<std::string> optional_string(std::string_view name);
     std::optional<std::int64_t> optional_int(std::string_view name);
     std::optional<bool> optional_bool(std::string_view name);
+    // Decimal amounts travel as strings ("43250.12"); more than 8 fractional digits, exponents
+    // and signs other than a leading '-' are refused.
+    std::optional<domain::Decimal> optional_decimal(std::string_view name);
+    domain::Decimal required_decimal(std::string_view name);
+    // For PATCH: absent -> nullopt; null -> an empty inner optional (clear); else the value.
+    std::optional<std::optional<domain::Decimal>> nullable_decimal(std::string_view name);
     bool has(std::string_view name) const;
+    // Records a validation error found by the caller (the first error wins).
+    void fail(ApiError error);
 
     const std::optional<ApiError>& error() const { return error_; }
 

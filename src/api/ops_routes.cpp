@@ -37,7 +37,7 @@ HttpResponse health(const OpsContext& context) {
     json.field("store", store_ok ? "ok" : "failing");
     json.field("cache", "disabled");
     json.field("bus", "disabled");
-    json.field("feed", "disabled");
+    json.field("feed", context.feed_status ? context.feed_status() : std::string("disabled"));
     json.end_object();
     json.key("capacity");
     json.begin_object();

@@ -1,6 +1,9 @@
 // GET /health and GET /metrics.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "api/router.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
@@ -15,6 +18,8 @@ struct OpsContext {
     ops::MetricsRegistry& metrics;
     ports::Store& store;
     std::string version;
+    // "ok", "stale" (no price for too long) or "manual"; "disabled" when absent.
+    std::function<std::string()> feed_status;
 };
 
 void add_ops_routes(Router& router, OpsContext context);

@@ -159,6 +159,7 @@ std::optional<std::string> check_balance(std::string_view value) {
 }
 
 constexpr std::array<std::string_view, 1> kEngines = {"sqlite"};
+constexpr std::array<std::string_view, 2> kMarketSources = {"simulator", "manual"};
 constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
                                                         "warn",  "error", "off"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"json", "text"};
@@ -168,6 +169,8 @@ using Server = ServerConfig;
 using Store = StoreConfig;
 using Auth = AuthConfig;
 using Scaling = ScalingConfig;
+using Market = MarketConfig;
+using Trading = TradingConfig;
 
 // Every configuration key, once. Parsing, validation and the entries listing are driven from here.
 constexpr auto kSchema = std::to_array<KeySpec>({
@@ -206,6 +209,18 @@ constexpr auto kSchema = std::to_array<KeySpec>({
 
     text("account.initial_balance", member<&C::account, &AccountConfig::initial_balance>(),
          check_balance),
+
+    one_of("market.source", member<&C::market, &Market::source>(), kMarketSources),
+    integer("market.tick_interval_ms", member<&C::market, &Market::tick_interval_ms>(), 10, 60000),
+    integer("market.seed", member<&C::market, &Market::seed>(), 0, 2147483647),
+    integer("market.volatility_bp", member<&C::market, &Market::volatility_bp>(), 0, 1000),
+
+    integer("trading.slippage_base_bp", member<&C::trading, &Trading::slippage_base_bp>(), 0, 100),
+    integer("trading.slippage_bp_per_100k", member<&C::trading, &Trading::slippage_bp_per_100k>(),
+            0, 100),
+    integer("trading.slippage_max_bp", member<&C::trading, &Trading::slippage_max_bp>(), 0, 1000),
+    integer("trading.funding_rate_ppm", member<&C::trading, &Trading::funding_rate_ppm>(), -10000,
+            10000),
 
     integer("scaling.min_instances", member<&C::scaling, &Scaling::min_instances>(), 1, 100),
     integer("scaling.max_instances", member<&C::scaling, &Scaling::max_instances>(), 2, 1000),

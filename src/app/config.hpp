@@ -47,6 +47,20 @@ struct AccountConfig {
     std::string initial_balance = "10000";  // USDT, decimal string
 };
 
+struct MarketConfig {
+    std::string source = "simulator";  // simulator | manual (prices set through the API)
+    int tick_interval_ms = 1000;       // simulator: one step of every symbol per interval
+    int seed = 42;                     // simulator: the same seed replays the same prices
+    int volatility_bp = 5;             // simulator: standard deviation of one step, basis points
+};
+
+struct TradingConfig {
+    int slippage_base_bp = 1;      // against a market taker, before size impact
+    int slippage_bp_per_100k = 1;  // more per 100,000 USDT of notional
+    int slippage_max_bp = 50;
+    int funding_rate_ppm = 100;  // per 8 hours, parts per million of notional (100 = 0.01%)
+};
+
 struct ScalingConfig {
     int min_instances = 2;
     int max_instances = 10;
@@ -67,6 +81,8 @@ struct Config {
     StoreConfig store;
     AuthConfig auth;
     AccountConfig account;
+    MarketConfig market;
+    TradingConfig trading;
     ScalingConfig scaling;
     LogConfig log;
 };

@@ -8,10 +8,15 @@
 #include "adapters/sqlite/sqlite_store.hpp"
 #include "api/auth_routes.hpp"
 #include "api/ops_routes.hpp"
+#include "api/trading_routes.hpp"
 #include "app/commands.hpp"
 #include "app/jwt_secret.hpp"
 #include "app/logging.hpp"
 #include "auth/auth_service.hpp"
+#include "domain/decimal_math.hpp"
+#include "engine/trading_service.hpp"
+#include "market/price_book.hpp"
+#include "market/simulated_feed.hpp"
 #include "net/http_server.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
@@ -35,6 +40,48 @@ auth::AuthSettings auth_settings(const Config& config) {
     // Validated by the config loader.
     settings.initial_balance = *domain::Decimal::parse(config.account.initial_balance);
     return settings;
+}
+
+engine::TradingSettings trading_settings(const TradingConfig& trading) {
+    // Basis points and parts per million as Decimal fractions (1 bp = 0.0001 = 10,000 units).
+    const auto bp = [](int value) { return domain::Decimal::from_units(value * 10'000LL); };
+    engine::TradingSettings settings;
+    settings.slippage.base_rate = bp(trading.slippage_base_bp);
+    settings.slippage.rate_per_step = bp(trading.slippage_bp_per_100k);
+    settings.slippage.max_rate = bp(trading.slippage_max_bp);
+    settings.funding_rate = domain::Decimal::from_units(trading.funding_rate_ppm * 100LL);
+    return settings;
+}
+
+void add_trading_collectors(ops::MetricsRegistry& metrics, engine::TradingService& trading,
+                            adapters::sqlite::SqliteStore& store) {
+    metrics.add_collector([&trading, &store](ops::PromWriter& out) {
+        const auto [batches, items] = store.commit_stats();
+        out.family("store_commits_total", "counter",
+                   "Write transactions committed (each one fsync).");
+        out.sample("store_commits_total", "", batches);
+        out.family("store_committed_writes_total", "counter",
+                   "Commands' writes carried by those transactions.");
+        out.sample("store_committed_writes_total", "", items);
+        using ops::PromWriter;
+        const auto stats = trading.stats();
+        out.family("orders_total", "counter",
+                   "Orders placed, by type and result (filled, resting, rejected).");
+        for (const auto& [key, count] : stats.orders) {
+            out.sample("orders_total",
+                       PromWriter::label("type", key.first) + "," +
+                           PromWriter::label("result", key.second),
+                       count);
+        }
+        out.family("trades_open", "gauge", "Open positions (trades not yet closed), all users.");
+        out.sample("trades_open", "", static_cast<double>(store.open_positions()));
+        out.family("trigger_evaluations_total", "counter",
+                   "Books evaluated because a price reached one of their triggers.");
+        out.sample("trigger_evaluations_total", "", stats.trigger_evaluations);
+        out.family("trigger_registrations", "gauge",
+                   "(user, symbol) pairs with a registered trigger level.");
+        out.sample("trigger_registrations", "", static_cast<double>(stats.trigger_registrations));
+    });
 }
 
 net::ServerLimits server_limits(const ServerConfig& server) {
@@ -85,11 +132,45 @@ int run_serve(const Config& config) {
         instance.ws_limit = config.server.max_connections;
         ops::ProcessStats process;
         ops::MetricsRegistry metrics;
-        api::OpsContext ops{instance, process, metrics, store, kVersion};
+        market::PriceBook prices;
+        const bool manual_prices = config.market.source == "manual";
+        const auto stale_after_ms =
+            std::max<std::int64_t>(5000, 10LL * config.market.tick_interval_ms);
+        api::OpsContext ops{
+            instance,
+            process,
+            metrics,
+            store,
+            kVersion,
+            [&prices, &clock, manual_prices, stale_after_ms] {
+                if (manual_prices) {
+                    return std::string("manual");
+                }
+                std::int64_t newest = 0;
+                for (const auto& [symbol, tick] : prices.all()) {
+                    newest = std::max(newest, tick.ts_ms);
+                }
+                return std::string(clock.now_ms() - newest <= stale_after_ms ? "ok" : "stale");
+            }};
         api::Router router;
         api::add_ops_routes(router, ops);
         api::add_process_collectors(ops);
         api::add_auth_routes(router, auth);
+
+        engine::TradingService trading(store, prices, clock, trading_settings(config.trading));
+        const auto books = trading.load_open_books();
+        log->info(R"("msg":"books loaded","open_books":{})", books);
+        api::add_trading_routes(router, {auth, trading, store, prices, manual_prices});
+        add_trading_collectors(metrics, trading, store);
+        std::optional<market::SimulatedFeed> feed;
+        if (!manual_prices) {
+            feed.emplace(market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
+                                            domain::SymbolCatalog::default_catalog(),
+                                            config.market.volatility_bp / 10'000.0),
+                         std::chrono::milliseconds(config.market.tick_interval_ms),
+                         [&trading](const std::string& symbol, domain::Decimal price,
+                                    std::int64_t ts) { trading.on_price(symbol, price, ts); });
+        }
 
         net::HttpServer server(limits, router, metrics, instance, log, config.log.access);
         auto bound = server.bind(config.server.listen);
@@ -99,9 +180,18 @@ int run_serve(const Config& config) {
         }
         log->info(R"("msg":"listening","address":"{}","instance":"{}","version":"{}")", *bound,
                   instance.instance_id, kVersion);
+        if (feed) {
+            feed->start();
+        }
         std::printf("listening on http://%s\n", bound->c_str());
         std::fflush(stdout);
         server.run();
+        // Stop producing work, then let every acknowledged-to-be write reach the disk before
+        // the server (whose threads the answers are posted to) goes away.
+        if (feed) {
+            feed->stop();
+        }
+        store.flush();
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {
         log->error(R"("msg":"store unavailable","error":"{}")", e.what());

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 
+#include "ports/ids.hpp"
+
 namespace botcore::auth {
 
 namespace {
@@ -31,17 +33,6 @@ std::size_t utf8_length(std::string_view text) {
 bool has_control_characters(std::string_view text) {
     return std::any_of(text.begin(), text.end(),
                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-// Time-ordered opaque id: 12 hex digits of milliseconds, then 16 random hex digits.
-std::string new_id(std::int64_t now_ms) {
-    std::array<unsigned char, 8> random{};
-    randombytes_buf(random.data(), random.size());
-    std::uint64_t bits = 0;
-    for (const auto byte : random) {
-        bits = (bits << 8) | byte;
-    }
-    return fmt::format("{:012x}{:016x}", static_cast<std::uint64_t>(now_ms), bits);
 }
 
 AuthError error(AuthErrorKind kind, std::string message, std::string field = {}) {
@@ -118,7 +109,7 @@ std::expected<ports::User, AuthError> AuthService::register_user(
                   "display_name"));
     }
     const auto now = clock_.now_ms();
-    ports::NewUser user{ports::User{new_id(now), *normalized, std::move(name), now},
+    ports::NewUser user{ports::User{ports::new_id(now), *normalized, std::move(name), now},
                         hash_password(password, settings_.password_cost),
                         settings_.initial_balance};
     auto created = store_.create_user(user, {user.user.id, std::string(ip), "register", "", now});

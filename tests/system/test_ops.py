@@ -92,10 +92,15 @@ def test_health_identity_fields_have_the_documented_types(server):
     assert is_int(body["uptime_s"]) and body["uptime_s"] >= 0
 
 
-def test_health_checks_report_store_ok_and_optional_services_disabled(server):
+def test_health_checks_report_store_and_feed_ok_and_optional_services_disabled(server):
     body = server.get("/health").json
-    assert body["checks"] == {"store": "ok", "cache": "disabled", "bus": "disabled",
-                              "feed": "disabled"}
+    # The default feed is the simulator, ticking every second.
+    assert body["checks"] == {"store": "ok", "cache": "disabled", "bus": "disabled", "feed": "ok"}
+
+
+def test_health_reports_a_manual_feed(make_server):
+    body = make_server(market={"source": "manual"}).get("/health").json
+    assert body["checks"]["feed"] == "manual"
 
 
 def test_health_capacity_has_the_documented_keys_and_types(server):

@@ -67,7 +67,7 @@ TEST(Config, DefaultsApplyWhenNothingIsGivenAndEverySourceIsDefault) {
     EXPECT_EQ(loaded->config.log.level, "info");
     EXPECT_TRUE(loaded->config.log.access);
 
-    EXPECT_EQ(loaded->entries.size(), 31u);
+    EXPECT_EQ(loaded->entries.size(), 39u);
     for (const auto& e : loaded->entries) {
         EXPECT_EQ(e.source, ConfigSource::kDefault) << e.key;
     }
@@ -81,7 +81,7 @@ TEST(Config, EntriesAreSortedByDottedKey) {
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
     EXPECT_TRUE(std::ranges::is_sorted(loaded->entries, {}, &ConfigEntry::key));
     EXPECT_EQ(loaded->entries.front().key, "account.initial_balance");
-    EXPECT_EQ(loaded->entries.back().key, "store.engine");
+    EXPECT_EQ(loaded->entries.back().key, "trading.slippage_max_bp");
 }
 
 TEST(Config, FileOverridesDefaults) {
@@ -130,7 +130,7 @@ TEST(Config, EnvironmentNameIsBotcorePrefixSectionAndKeyInUpperCase) {
     EXPECT_TRUE(asked.contains("BOTCORE_SCALING_MIN_INSTANCES"));
     EXPECT_TRUE(asked.contains("BOTCORE_AUTH_JWT_SECRET"));
     EXPECT_TRUE(asked.contains("BOTCORE_SERVER_LISTEN"));
-    EXPECT_EQ(asked.size(), 31u);
+    EXPECT_EQ(asked.size(), 39u);
 }
 
 TEST(Config, ValueOverriddenByALaterLayerIsNotValidated) {

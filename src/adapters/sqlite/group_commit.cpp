@@ -74,10 +74,11 @@ void GroupCommitter::commit_batch(std::deque<Item>& batch) {
         try {
             Transaction tx(connection_);
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                connection_.exec("SAVEPOINT item");
+                // Prepared once: exec() would parse these two statements for every item.
+                connection_.prepare("SAVEPOINT item").step();
                 try {
                     batch[i].work(connection_);
-                    connection_.exec("RELEASE item");
+                    connection_.prepare("RELEASE item").step();
                 } catch (...) {
                     outcome[i] = std::current_exception();
                     connection_.exec("ROLLBACK TO item");

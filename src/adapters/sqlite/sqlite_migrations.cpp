@@ -49,73 +49,114 @@ CREATE TABLE accounts (
     balance          INTEGER NOT NULL,
     realized_pnl     INTEGER NOT NULL DEFAULT 0,
     fees_paid        INTEGER NOT NULL DEFAULT 0,
-    version          INTEGER NOT NULL DEFAULT 0,
+    funding_paid     INTEGER NOT NULL DEFAULT 0,
+    maker_fee_rate   INTEGER NOT NULL DEFAULT 20000,
+    taker_fee_rate   INTEGER NOT NULL DEFAULT 40000,
     updated_ms       INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE orders (
-    user_id          TEXT NOT NULL REFERENCES users (id),
-    id               TEXT NOT NULL,
-    client_order_id  TEXT,
-    symbol           TEXT NOT NULL,
-    side             TEXT NOT NULL,
-    type             TEXT NOT NULL,
-    status           TEXT NOT NULL,
-    quantity         INTEGER NOT NULL,
-    price            INTEGER,
-    stop_price       INTEGER,
-    leverage         INTEGER NOT NULL,
-    reduce_only      INTEGER NOT NULL DEFAULT 0,
-    filled_quantity  INTEGER NOT NULL DEFAULT 0,
-    average_price    INTEGER,
-    fees             INTEGER NOT NULL DEFAULT 0,
-    created_ms       INTEGER NOT NULL,
-    updated_ms       INTEGER NOT NULL,
+    user_id            TEXT NOT NULL REFERENCES users (id),
+    id                 TEXT NOT NULL,
+    client_order_id    TEXT,
+    symbol             TEXT NOT NULL,
+    side               TEXT NOT NULL,
+    type               TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    quantity           INTEGER NOT NULL,
+    price              INTEGER,
+    stop_price         INTEGER,
+    leverage           INTEGER NOT NULL,
+    reduce_only        INTEGER NOT NULL DEFAULT 0,
+    triggered          INTEGER NOT NULL DEFAULT 0,
+    filled_quantity    INTEGER NOT NULL DEFAULT 0,
+    average_price      INTEGER,
+    fees               INTEGER NOT NULL DEFAULT 0,
+    stop_loss          INTEGER,
+    take_profit        INTEGER,
+    trailing_stop_pct  INTEGER,
+    reserved_margin    INTEGER NOT NULL DEFAULT 0,
+    created_ms         INTEGER NOT NULL,
+    updated_ms         INTEGER NOT NULL,
     PRIMARY KEY (user_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX orders_client_id ON orders (user_id, client_order_id)
     WHERE client_order_id IS NOT NULL;
-CREATE INDEX orders_user_status ON orders (user_id, status, created_ms DESC);
-CREATE INDEX orders_open_symbol ON orders (symbol, status) WHERE status = 'open';
+-- Ids are time-ordered, so the primary key already lists a user's orders newest first; every
+-- further index would be one more page written per order.
+CREATE INDEX orders_open ON orders (user_id) WHERE status = 'open';
+
+CREATE TABLE fills (
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    order_id   TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    symbol     TEXT NOT NULL,
+    side       TEXT NOT NULL,
+    quantity   INTEGER NOT NULL,
+    price      INTEGER NOT NULL,
+    fee        INTEGER NOT NULL,
+    liquidity  TEXT NOT NULL,
+    time_ms    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, order_id, seq)
+) STRICT;
 
 CREATE TABLE positions (
-    user_id            TEXT NOT NULL REFERENCES users (id),
-    symbol             TEXT NOT NULL,
-    side               TEXT NOT NULL,
-    quantity           INTEGER NOT NULL,
-    entry_price        INTEGER NOT NULL,
-    leverage           INTEGER NOT NULL,
-    margin             INTEGER NOT NULL,
-    stop_loss          INTEGER,
-    take_profit        INTEGER,
-    trailing_stop_bps  INTEGER,
-    trailing_anchor    INTEGER,
-    opened_ms          INTEGER NOT NULL,
-    updated_ms         INTEGER NOT NULL,
+    user_id              TEXT NOT NULL REFERENCES users (id),
+    symbol               TEXT NOT NULL,
+    side                 TEXT NOT NULL,
+    quantity             INTEGER NOT NULL,
+    entry_price          INTEGER NOT NULL,
+    leverage             INTEGER NOT NULL,
+    margin               INTEGER NOT NULL,
+    stop_loss            INTEGER,
+    take_profit          INTEGER,
+    trailing_stop_pct    INTEGER,
+    trailing_anchor      INTEGER,
+    trade_id             TEXT NOT NULL,
+    open_fees            INTEGER NOT NULL DEFAULT 0,
+    last_funding_period  INTEGER NOT NULL DEFAULT 0,
+    opened_ms            INTEGER NOT NULL,
+    updated_ms           INTEGER NOT NULL,
     PRIMARY KEY (user_id, symbol)
 ) STRICT;
 
--- Trades: one row per position lifecycle; status open|closed. entry_time is the open time.
+-- Closed trades (a position closed in full or in part). entry_time is when the position
+-- opened, exit_time when this part closed; status is kept for the seed's index.
 CREATE TABLE trades (
     user_id       TEXT NOT NULL REFERENCES users (id),
     id            TEXT NOT NULL,
+    position_id   TEXT NOT NULL,
     symbol        TEXT NOT NULL,
     side          TEXT NOT NULL,
-    status        TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'closed',
     quantity      INTEGER NOT NULL,
     entry_price   INTEGER NOT NULL,
-    exit_price    INTEGER,
+    exit_price    INTEGER NOT NULL,
     leverage      INTEGER NOT NULL,
-    realized_pnl  INTEGER NOT NULL DEFAULT 0,
-    fees          INTEGER NOT NULL DEFAULT 0,
-    close_reason  TEXT,
+    realized_pnl  INTEGER NOT NULL,
+    fees          INTEGER NOT NULL,
+    close_reason  TEXT NOT NULL,
     entry_time    INTEGER NOT NULL,
-    exit_time     INTEGER,
+    exit_time     INTEGER NOT NULL,
     PRIMARY KEY (user_id, id)
 ) STRICT;
 CREATE INDEX trades_user_time ON trades (user_id, entry_time DESC);
 CREATE INDEX trades_symbol_time ON trades (symbol, entry_time DESC);
 CREATE INDEX trades_user_status_time ON trades (user_id, status, entry_time DESC);
+-- A trade's id is made when it closes, so the primary key lists closed trades newest first.
+
+CREATE TABLE funding_payments (
+    user_id   TEXT NOT NULL REFERENCES users (id),
+    symbol    TEXT NOT NULL,
+    period    INTEGER NOT NULL,
+    side      TEXT NOT NULL,
+    quantity  INTEGER NOT NULL,
+    mark      INTEGER NOT NULL,
+    rate      INTEGER NOT NULL,
+    amount    INTEGER NOT NULL,
+    time_ms   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, symbol, period)
+) STRICT;
 
 CREATE TABLE market_data (
     symbol     TEXT NOT NULL,

@@ -6,28 +6,6 @@
 
 namespace botcore::adapters::sqlite {
 
-class SqliteStore::ReaderLease {
-  public:
-    ReaderLease(SqliteStore& store, Connection* connection)
-        : store_(store), connection_(connection) {}
-    ~ReaderLease() {
-        {
-            std::lock_guard lock(store_.readers_mutex_);
-            store_.idle_readers_.push_back(connection_);
-        }
-        store_.busy_.fetch_sub(1, std::memory_order_relaxed);
-        store_.reader_free_.notify_one();
-    }
-    ReaderLease(const ReaderLease&) = delete;
-    ReaderLease& operator=(const ReaderLease&) = delete;
-    Connection& operator*() const { return *connection_; }
-    Connection* operator->() const { return connection_; }
-
-  private:
-    SqliteStore& store_;
-    Connection* connection_;
-};
-
 std::string SqliteStore::database_path(const std::string& data_dir) {
     return (std::filesystem::path(data_dir) / "botcore.db").string();
 }
@@ -45,9 +23,21 @@ SqliteStore::SqliteStore(const std::string& data_dir, int readers)
         all_readers_.push_back(std::make_unique<Connection>(path_, true));
         idle_readers_.push_back(all_readers_.back().get());
     }
+    committer_ = std::make_unique<GroupCommitter>(*writer_, writer_mutex_);
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+    committer_.reset();
+}
+
+void SqliteStore::give_back(Connection* connection) {
+    {
+        std::lock_guard lock(readers_mutex_);
+        idle_readers_.push_back(connection);
+    }
+    busy_.fetch_sub(1, std::memory_order_relaxed);
+    reader_free_.notify_one();
+}
 
 SqliteStore::ReaderLease SqliteStore::reader() {
     std::unique_lock lock(readers_mutex_);

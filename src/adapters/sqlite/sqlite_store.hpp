@@ -8,12 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "adapters/sqlite/group_commit.hpp"
 #include "adapters/sqlite/sqlite_db.hpp"
 #include "ports/store.hpp"
+#include "ports/trading_store.hpp"
 
 namespace botcore::adapters::sqlite {
 
-class SqliteStore final : public ports::Store {
+// Users and sessions are in sqlite_store.cpp, trading in sqlite_trading_store.cpp.
+class SqliteStore final : public ports::Store, public ports::TradingStore {
   public:
     // Opens (creating) data_dir/botcore.db. Throws StoreUnavailable if it cannot.
     SqliteStore(const std::string& data_dir, int readers);
@@ -44,13 +47,49 @@ class SqliteStore final : public ports::Store {
     std::vector<ports::AuditEvent> audit_log(std::string_view user_id, int limit) override;
     std::optional<domain::Decimal> account_balance(std::string_view user_id) override;
 
+    // TradingStore
+    std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) override;
+    void commit(ports::TradingWrite write, Done done) override;
+    std::optional<domain::Order> find_order(std::string_view user_id,
+                                            std::string_view order_id) override;
+    std::optional<domain::Order> find_order_by_client_id(std::string_view user_id,
+                                                         std::string_view client_order_id) override;
+    std::vector<domain::Fill> fills(std::string_view user_id, std::string_view order_id) override;
+    std::vector<domain::Order> orders(std::string_view user_id,
+                                      const ports::OrderQuery& query) override;
+    std::vector<domain::Trade> trades(std::string_view user_id,
+                                      const ports::TradeQuery& query) override;
+    std::vector<domain::Trade> all_trades(std::string_view user_id) override;
+    std::vector<std::string> users_with_open_books() override;
+    std::int64_t open_positions() override;
+    // Waits until every write submitted so far has committed.
+    void flush() { committer_->flush(); }
+    // Group commit so far: transactions committed and the writes they carried.
+    std::pair<std::uint64_t, std::uint64_t> commit_stats() const {
+        return {committer_->batches(), committer_->items()};
+    }
+
     bool ping() override;
     std::vector<ports::TableSize> table_sizes() override;
     int connections_active() const override;
 
   private:
-    class ReaderLease;
+    // A read connection borrowed from the pool for one call.
+    class ReaderLease {
+      public:
+        ReaderLease(SqliteStore& store, Connection* connection)
+            : store_(store), connection_(connection) {}
+        ~ReaderLease() { store_.give_back(connection_); }
+        ReaderLease(const ReaderLease&) = delete;
+        ReaderLease& operator=(const ReaderLease&) = delete;
+        Connection* operator->() const { return connection_; }
+
+      private:
+        SqliteStore& store_;
+        Connection* connection_;
+    };
     ReaderLease reader();
+    void give_back(Connection* connection);
     void insert_audit(const ports::AuditEvent& audit);      // writer held
     void insert_refresh(const ports::RefreshToken& token);  // writer held
 
@@ -62,6 +101,7 @@ class SqliteStore final : public ports::Store {
     std::vector<Connection*> idle_readers_;
     std::vector<std::unique_ptr<Connection>> all_readers_;
     std::atomic<int> busy_{0};
+    std::unique_ptr<GroupCommitter> committer_;  // last: stops before the connections close
 };
 
 }  // namespace botcore::adapters::sqlite

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Durable market orders through HTTP on the embedded SQLite store: orders/s and latency at
+# 1 -> 64 concurrent clients, each answer sent only after its order is committed (group commit,
+# synchronous = FULL). The peer in the same run: single-row autocommit INSERTs into SQLite with
+# the same settings (build/bench/sqlite_insert_bench).
+#
+#   bench/scenarios/orders_wrk.sh [DURATION=20s] [USERS=128]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+duration=${1:-20s}
+users=${2:-128}
+bin=${BOTCORE_BIN:-build/botcore}
+work=$(mktemp -d /tmp/botcore-orders-XXXXXX)
+port=18483
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  [ -n "${BOTCORE_BENCH_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+cat > "$work/botcore.toml" <<CONF
+[log]
+access = false
+[market]
+source = "manual"
+[auth]
+password_hash_ops = 1
+password_hash_memory_kib = 8
+CONF
+"$bin" serve --config "$work/botcore.toml" --listen "127.0.0.1:$port" --data-dir "$work/data" \
+  > "$work/out" 2> "$work/err" &
+pid=$!
+for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+
+python3 - "$port" "$users" "$work/tokens" <<'PY'
+import http.client, json, sys
+port, users, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def call(method, url, body=None, token=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    c.request(method, url, json.dumps(body) if body is not None else None, headers)
+    r = c.getresponse()
+    return r.status, r.read()
+tokens = []
+for i in range(users):
+    email = f"bench{i}@example.com"
+    call("POST", "/api/auth/register", {"email": email, "password": "benchmark password"})
+    status, body = call("POST", "/api/auth/login", {"email": email, "password": "benchmark password"})
+    tokens.append(json.loads(body)["access_token"])
+status, _ = call("POST", "/api/market/prices", {"symbol": "BTCUSDT", "price": "65000"}, tokens[0])
+assert status == 204, status
+open(path, "w").write("\n".join(tokens) + "\n")
+PY
+
+echo "| clients | orders/s | p50 ms | p99 ms | non-2xx |"
+echo "| ---: | ---: | ---: | ---: | ---: |"
+for clients in ${BOTCORE_BENCH_CLIENTS:-1 2 4 8 16 32 64}; do
+  threads=$(( clients < 2 ? 1 : 2 ))
+  out=$(wrk -t"$threads" -c"$clients" -d"$duration" --latency -s bench/scenarios/orders.lua \
+    "http://127.0.0.1:$port" -- "$work/tokens")
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  echo "| $clients | $rps | $p50 | $p99 | ${bad:-0} |"
+done
+echo
+echo "peer (same run): single-row autocommit INSERTs into SQLite"
+"$(dirname "$bin")/bench/sqlite_insert_bench" --benchmark_filter=AutocommitInsert \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null | grep median

@@ -1,0 +1,592 @@
+#include "api/trading_routes.hpp"
+
+#include <charconv>
+
+#include "api/auth_routes.hpp"
+#include "api/cursor.hpp"
+#include "api/json.hpp"
+#include "domain/symbol.hpp"
+
+namespace botcore::api {
+
+namespace {
+
+using domain::Decimal;
+
+void decimal_or_null(JsonWriter& json, std::string_view name, const std::optional<Decimal>& value) {
+    json.key(name);
+    value ? json.value(value->to_string()) : json.null();
+}
+
+void write_fill(JsonWriter& json, const domain::Fill& fill) {
+    json.begin_object();
+    json.field("price", fill.price.to_string());
+    json.field("quantity", fill.quantity.to_string());
+    json.field("fee", fill.fee.to_string());
+    json.field("liquidity", fill.liquidity == domain::Liquidity::kMaker ? "maker" : "taker");
+    json.field("ts_ms", fill.time_ms);
+    json.end_object();
+}
+
+void write_order(JsonWriter& json, const domain::Order& o, const std::vector<domain::Fill>* fills) {
+    json.begin_object();
+    json.field("id", o.id);
+    json.key("client_order_id");
+    o.client_order_id ? json.value(*o.client_order_id) : json.null();
+    json.field("symbol", o.symbol);
+    json.field("side", to_string(o.side));
+    json.field("type", to_string(o.type));
+    json.field("status", to_string(o.status));
+    json.field("quantity", o.quantity.to_string());
+    decimal_or_null(json, "price", o.price);
+    decimal_or_null(json, "stop_price", o.stop_price);
+    json.field("leverage", o.leverage);
+    json.field("reduce_only", o.reduce_only);
+    json.field("triggered", o.triggered);
+    json.field("filled_quantity", o.filled_quantity.to_string());
+    decimal_or_null(json, "average_price", o.average_price);
+    json.field("fees", o.fees.to_string());
+    decimal_or_null(json, "stop_loss", o.stop_loss);
+    decimal_or_null(json, "take_profit", o.take_profit);
+    decimal_or_null(json, "trailing_stop_pct", o.trailing_stop_pct);
+    json.field("created_ms", o.created_ms);
+    json.field("updated_ms", o.updated_ms);
+    if (fills != nullptr) {
+        json.key("fills");
+        json.begin_array();
+        for (const auto& fill : *fills) {
+            write_fill(json, fill);
+        }
+        json.end_array();
+    }
+    json.end_object();
+}
+
+void write_position(JsonWriter& json, const engine::PositionView& view) {
+    const auto& p = view.position;
+    json.begin_object();
+    json.field("symbol", p.symbol);
+    json.field("side", to_string(p.side));
+    json.field("quantity", p.quantity.to_string());
+    json.field("entry_price", p.entry_price.to_string());
+    json.field("mark_price", view.mark_price.to_string());
+    json.field("leverage", p.leverage);
+    json.field("margin", p.margin.to_string());
+    json.field("unrealized_pnl", view.unrealized_pnl.to_string());
+    decimal_or_null(json, "liquidation_price", view.liquidation_price);
+    decimal_or_null(json, "stop_loss", p.stop_loss);
+    decimal_or_null(json, "take_profit", p.take_profit);
+    decimal_or_null(json, "trailing_stop_pct", p.trailing_stop_pct);
+    json.field("opened_ms", p.opened_ms);
+    json.end_object();
+}
+
+void write_trade(JsonWriter& json, const domain::Trade& t) {
+    json.begin_object();
+    json.field("id", t.id);
+    json.field("symbol", t.symbol);
+    json.field("side", to_string(t.side));
+    json.field("quantity", t.quantity.to_string());
+    json.field("entry_price", t.entry_price.to_string());
+    json.field("exit_price", t.exit_price.to_string());
+    json.field("leverage", t.leverage);
+    json.field("realized_pnl", t.realized_pnl.to_string());
+    json.field("fees", t.fees.to_string());
+    json.field("close_reason", to_string(t.close_reason));
+    json.field("opened_ms", t.opened_ms);
+    json.field("closed_ms", t.closed_ms);
+    json.end_object();
+}
+
+HttpResponse account_response(const domain::AccountView& a) {
+    JsonWriter json;
+    json.begin_object();
+    json.field("currency", a.currency);
+    json.field("balance", a.balance.to_string());
+    json.field("equity", a.equity.to_string());
+    json.field("margin_used", a.margin_used.to_string());
+    json.field("reserved_margin", a.reserved_margin.to_string());
+    json.field("free_margin", a.free_margin.to_string());
+    decimal_or_null(json, "margin_level", a.margin_level);
+    json.field("unrealized_pnl", a.unrealized_pnl.to_string());
+    json.field("realized_pnl", a.realized_pnl.to_string());
+    json.field("fees_paid", a.fees_paid.to_string());
+    json.field("funding_paid", a.funding_paid.to_string());
+    json.end_object();
+    return json_response(200, json.take());
+}
+
+template <class Write, class T>
+HttpResponse one(int status, Write write, const T& value) {
+    JsonWriter json;
+    write(json, value);
+    return json_response(status, json.take());
+}
+
+// limit: 1..1000, default 100. The cursor is one this API handed out.
+struct PageRequest {
+    int limit = 100;
+    std::optional<ports::PageAfter> after;
+};
+
+std::expected<PageRequest, ApiError> page_request(const HttpRequest& request) {
+    PageRequest page;
+    if (const auto limit = request.query_param("limit")) {
+        int value = 0;
+        const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+        if (ec != std::errc{} || end != limit->data() + limit->size() || value < 1 ||
+            value > 1000) {
+            return std::unexpected(
+                ApiError::validation("limit", "limit must be an integer from 1 to 1000"));
+        }
+        page.limit = value;
+    }
+    if (const auto cursor = request.query_param("cursor"); cursor && !cursor->empty()) {
+        const auto position = decode_cursor(*cursor);
+        if (!position) {
+            return std::unexpected(
+                ApiError::validation("cursor", "not a cursor this API returned"));
+        }
+        page.after = ports::PageAfter{position->time_ms, position->id};
+    }
+    return page;
+}
+
+std::expected<std::optional<std::int64_t>, ApiError> time_param(const HttpRequest& request,
+                                                                std::string_view name) {
+    const auto text = request.query_param(name);
+    if (!text) {
+        return std::optional<std::int64_t>{};
+    }
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size() || value < 0) {
+        return std::unexpected(ApiError::validation(
+            std::string(name), std::string(name) + " must be milliseconds since the epoch"));
+    }
+    return std::optional<std::int64_t>(value);
+}
+
+// Items newest first; asked with limit + 1 so a further page is known to exist.
+template <class T, class Write, class Key>
+HttpResponse page_response(std::vector<T> items, int limit, Write write, Key key) {
+    std::optional<std::string> next;
+    if (static_cast<int>(items.size()) > limit) {
+        items.resize(static_cast<std::size_t>(limit));
+        const auto [time_ms, id] = key(items.back());
+        next = encode_cursor({time_ms, id});
+    }
+    JsonWriter json;
+    json.begin_object();
+    json.key("items");
+    json.begin_array();
+    for (const auto& item : items) {
+        write(json, item);
+    }
+    json.end_array();
+    json.key("next_cursor");
+    next ? json.value(*next) : json.null();
+    json.end_object();
+    return json_response(200, json.take());
+}
+
+std::optional<std::string> symbol_param(const HttpRequest& request) {
+    auto symbol = request.query_param("symbol");
+    return symbol && !symbol->empty() ? symbol : std::nullopt;
+}
+
+bool valid_client_order_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+               c == ':';
+    });
+}
+
+std::expected<domain::OrderRequest, ApiError> order_request(const HttpRequest& request) {
+    JsonFields body(request.body,
+                    {"client_order_id", "symbol", "side", "type", "quantity", "price", "stop_price",
+                     "leverage", "reduce_only", "stop_loss", "take_profit", "trailing_stop_pct"});
+    domain::OrderRequest order;
+    order.client_order_id = body.optional_string("client_order_id");
+    if (order.client_order_id && !valid_client_order_id(*order.client_order_id)) {
+        body.fail(ApiError::validation("client_order_id",
+                                       "client_order_id must be 1-64 of A-Z a-z 0-9 - _ . :"));
+    }
+    order.symbol = body.required_string("symbol");
+    const auto side = body.required_string("side");
+    if (!body.error() && !domain::parse_side(side)) {
+        body.fail(ApiError::validation("side", "side must be buy or sell"));
+    }
+    const auto type = body.required_string("type");
+    if (!body.error() && !domain::parse_order_type(type)) {
+        body.fail(ApiError::validation("type", "type must be market, limit or stop_limit"));
+    }
+    order.quantity = body.required_decimal("quantity");
+    order.price = body.optional_decimal("price");
+    order.stop_price = body.optional_decimal("stop_price");
+    if (const auto leverage = body.optional_int("leverage")) {
+        if (*leverage < 1 || *leverage > 125) {
+            body.fail(ApiError::validation("leverage", "leverage must be from 1 to 125"));
+        }
+        order.leverage = static_cast<int>(*leverage);
+    }
+    order.reduce_only = body.optional_bool("reduce_only").value_or(false);
+    order.stop_loss = body.optional_decimal("stop_loss");
+    order.take_profit = body.optional_decimal("take_profit");
+    order.trailing_stop_pct = body.optional_decimal("trailing_stop_pct");
+    if (body.error()) {
+        return std::unexpected(*body.error());
+    }
+    order.side = *domain::parse_side(side);
+    order.type = *domain::parse_order_type(type);
+    return order;
+}
+
+// Authenticates, then calls handle(user_id); answers 401 itself.
+template <class Handle>
+AsyncHandler authenticated(auth::AuthService& auth, Handle handle) {
+    return
+        [&auth, handle](const HttpRequest& request, const PathParams& params, Responder respond) {
+            auto identity = authenticate(auth, request);
+            if (!identity) {
+                respond(error_response(identity.error()));
+                return;
+            }
+            handle(identity->user_id, request, params, respond);
+        };
+}
+
+}  // namespace
+
+ApiError to_api_error(const engine::TradingError& error) {
+    switch (error.kind) {
+        case engine::TradingErrorKind::kUnavailable:
+            return ApiError::unavailable(error.message);
+        case engine::TradingErrorKind::kNotFound:
+            return ApiError::not_found(error.message);
+        case engine::TradingErrorKind::kRejected:
+            break;
+    }
+    switch (error.order.code) {
+        case domain::OrderErrorCode::kInsufficientMargin: {
+            auto api = ApiError::insufficient_margin(error.order.message);
+            if (!error.order.field.empty()) {
+                api.field = error.order.field;
+            }
+            return api;
+        }
+        case domain::OrderErrorCode::kOrderNotOpen:
+            return ApiError::conflict(error.order.message);
+        case domain::OrderErrorCode::kNoPosition:
+            return ApiError::not_found(error.order.message);
+        default:
+            return ApiError::validation(error.order.field.empty() ? "request" : error.order.field,
+                                        error.order.message);
+    }
+}
+
+void add_trading_routes(Router& router, TradingContext context) {
+    auto& auth = context.auth;
+    auto& trading = context.trading;
+    auto& store = context.store;
+    auto& prices = context.prices;
+    const auto reply_error = [](const Responder& respond, const auto& error) {
+        respond(error_response(to_api_error(error)));
+    };
+
+    router.add_async(
+        Method::kGet, "/api/account",
+        authenticated(auth, [&trading](const std::string& user_id, const HttpRequest&,
+                                       const PathParams&, Responder respond) {
+            auto view = trading.account(user_id);
+            respond(view ? account_response(*view) : error_response(to_api_error(view.error())));
+        }));
+
+    router.add_async(Method::kPost, "/api/account/reset",
+                     authenticated(auth, [&trading, reply_error](
+                                             const std::string& user_id, const HttpRequest& request,
+                                             const PathParams&, Responder respond) {
+                         if (!request.body.empty()) {
+                             JsonFields body(request.body, {});
+                             if (body.error()) {
+                                 respond(error_response(*body.error()));
+                                 return;
+                             }
+                         }
+                         trading.reset(user_id, [respond, reply_error](auto result) {
+                             result ? respond(account_response(*result))
+                                    : reply_error(respond, result.error());
+                         });
+                     }));
+
+    router.add_async(
+        Method::kPost, "/api/orders",
+        authenticated(auth, [&trading, reply_error](const std::string& user_id,
+                                                    const HttpRequest& request, const PathParams&,
+                                                    Responder respond) {
+            auto order = order_request(request);
+            if (!order) {
+                respond(error_response(order.error()));
+                return;
+            }
+            trading.place_order(user_id, std::move(*order), [respond, reply_error](auto result) {
+                if (!result) {
+                    reply_error(respond, result.error());
+                    return;
+                }
+                JsonWriter json;
+                write_order(json, result->order, &result->fills);
+                respond(json_response(result->duplicate ? 200 : 201, json.take()));
+            });
+        }));
+
+    router.add_async(
+        Method::kGet, "/api/orders",
+        authenticated(auth, [&store](const std::string& user_id, const HttpRequest& request,
+                                     const PathParams&, Responder respond) {
+            auto page = page_request(request);
+            if (!page) {
+                respond(error_response(page.error()));
+                return;
+            }
+            ports::OrderQuery query{std::nullopt, symbol_param(request), page->after,
+                                    page->limit + 1};
+            if (const auto status = request.query_param("status"); status && !status->empty()) {
+                query.status = domain::parse_order_status(*status);
+                if (!query.status) {
+                    respond(error_response(ApiError::validation(
+                        "status", "status must be open, filled or cancelled")));
+                    return;
+                }
+            }
+            respond(page_response(
+                store.orders(user_id, query), page->limit,
+                [](JsonWriter& json, const domain::Order& o) { write_order(json, o, nullptr); },
+                [](const domain::Order& o) {
+                    return std::pair{o.created_ms, o.id};
+                }));
+        }));
+
+    router.add_async(Method::kGet, "/api/orders/{id}",
+                     authenticated(auth, [&store](const std::string& user_id, const HttpRequest&,
+                                                  const PathParams& params, Responder respond) {
+                         auto order = store.find_order(user_id, params.get("id"));
+                         if (!order) {
+                             respond(error_response(ApiError::not_found("no such order")));
+                             return;
+                         }
+                         const auto fills = store.fills(user_id, order->id);
+                         respond(one(
+                             200,
+                             [&fills](JsonWriter& json, const domain::Order& o) {
+                                 write_order(json, o, &fills);
+                             },
+                             *order));
+                     }));
+
+    router.add_async(
+        Method::kDelete, "/api/orders/{id}",
+        authenticated(auth, [&trading, reply_error](const std::string& user_id, const HttpRequest&,
+                                                    const PathParams& params, Responder respond) {
+            trading.cancel_order(user_id, std::string(params.get("id")),
+                                 [respond, reply_error](auto result) {
+                                     result ? respond(one(
+                                                  200,
+                                                  [](JsonWriter& json, const domain::Order& o) {
+                                                      write_order(json, o, nullptr);
+                                                  },
+                                                  *result))
+                                            : reply_error(respond, result.error());
+                                 });
+        }));
+
+    router.add_async(Method::kGet, "/api/positions",
+                     authenticated(auth, [&trading](const std::string& user_id, const HttpRequest&,
+                                                    const PathParams&, Responder respond) {
+                         auto positions = trading.positions(user_id);
+                         if (!positions) {
+                             respond(error_response(to_api_error(positions.error())));
+                             return;
+                         }
+                         JsonWriter json;
+                         json.begin_object();
+                         json.key("positions");
+                         json.begin_array();
+                         for (const auto& view : *positions) {
+                             write_position(json, view);
+                         }
+                         json.end_array();
+                         json.end_object();
+                         respond(json_response(200, json.take()));
+                     }));
+
+    router.add_async(
+        Method::kPatch, "/api/positions/{symbol}",
+        authenticated(
+            auth, [&trading, reply_error](const std::string& user_id, const HttpRequest& request,
+                                          const PathParams& params, Responder respond) {
+                JsonFields body(request.body, {"stop_loss", "take_profit", "trailing_stop_pct"});
+                domain::ProtectionUpdate update{body.nullable_decimal("stop_loss"),
+                                                body.nullable_decimal("take_profit"),
+                                                body.nullable_decimal("trailing_stop_pct")};
+                if (body.error()) {
+                    respond(error_response(*body.error()));
+                    return;
+                }
+                trading.set_protection(user_id, std::string(params.get("symbol")), update,
+                                       [respond, reply_error](auto result) {
+                                           result ? respond(one(200, write_position, *result))
+                                                  : reply_error(respond, result.error());
+                                       });
+            }));
+
+    router.add_async(Method::kPost, "/api/positions/{symbol}/close",
+                     authenticated(auth, [&trading, reply_error](
+                                             const std::string& user_id, const HttpRequest& request,
+                                             const PathParams& params, Responder respond) {
+                         std::optional<Decimal> quantity;
+                         if (!request.body.empty()) {
+                             JsonFields body(request.body, {"quantity"});
+                             quantity = body.optional_decimal("quantity");
+                             if (body.error()) {
+                                 respond(error_response(*body.error()));
+                                 return;
+                             }
+                         }
+                         trading.close_position(user_id, std::string(params.get("symbol")),
+                                                quantity, [respond, reply_error](auto result) {
+                                                    result ? respond(one(200, write_trade, *result))
+                                                           : reply_error(respond, result.error());
+                                                });
+                     }));
+
+    router.add_async(
+        Method::kGet, "/api/trades",
+        authenticated(auth, [&store](const std::string& user_id, const HttpRequest& request,
+                                     const PathParams&, Responder respond) {
+            auto page = page_request(request);
+            auto from = time_param(request, "from_ms");
+            auto to = time_param(request, "to_ms");
+            if (!page || !from || !to) {
+                respond(error_response(!page ? page.error() : !from ? from.error() : to.error()));
+                return;
+            }
+            ports::TradeQuery query{symbol_param(request), *from, *to, page->after,
+                                    page->limit + 1};
+            respond(page_response(store.trades(user_id, query), page->limit, write_trade,
+                                  [](const domain::Trade& t) {
+                                      return std::pair{t.closed_ms, t.id};
+                                  }));
+        }));
+
+    router.add_async(Method::kGet, "/api/portfolio/performance",
+                     authenticated(auth, [&trading](const std::string& user_id, const HttpRequest&,
+                                                    const PathParams&, Responder respond) {
+                         auto result = trading.performance(user_id);
+                         if (!result) {
+                             respond(error_response(to_api_error(result.error())));
+                             return;
+                         }
+                         const auto& p = *result;
+                         JsonWriter json;
+                         json.begin_object();
+                         json.field("total_trades", p.total_trades);
+                         json.field("wins", p.wins);
+                         json.field("losses", p.losses);
+                         decimal_or_null(json, "win_rate", p.win_rate);
+                         json.field("gross_profit", p.gross_profit.to_string());
+                         json.field("gross_loss", p.gross_loss.to_string());
+                         json.field("net_pnl", p.net_pnl.to_string());
+                         decimal_or_null(json, "profit_factor", p.profit_factor);
+                         json.field("max_drawdown", p.max_drawdown.to_string());
+                         json.field("max_drawdown_fraction", p.max_drawdown_fraction.to_string());
+                         json.key("equity_curve");
+                         json.begin_array();
+                         for (const auto& point : p.equity_curve) {
+                             json.begin_object();
+                             json.field("ts_ms", point.time_ms);
+                             json.field("equity", point.equity.to_string());
+                             json.end_object();
+                         }
+                         json.end_array();
+                         json.end_object();
+                         respond(json_response(200, json.take()));
+                     }));
+
+    router.add_async(Method::kGet, "/api/market/symbols",
+                     authenticated(auth, [](const std::string&, const HttpRequest&,
+                                            const PathParams&, Responder respond) {
+                         JsonWriter json;
+                         json.begin_object();
+                         json.key("symbols");
+                         json.begin_array();
+                         for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+                             json.begin_object();
+                             json.field("symbol", spec.name);
+                             json.field("tick_size", spec.tick_size.to_string());
+                             json.field("step_size", spec.step_size.to_string());
+                             json.field("min_notional", spec.min_notional.to_string());
+                             json.field("max_leverage", spec.max_leverage);
+                             json.end_object();
+                         }
+                         json.end_array();
+                         json.key("intervals");
+                         json.begin_array();
+                         for (const char* interval : {"1m", "5m", "15m", "1h"}) {
+                             json.value(interval);
+                         }
+                         json.end_array();
+                         json.end_object();
+                         respond(json_response(200, json.take()));
+                     }));
+
+    router.add_async(Method::kGet, "/api/market/prices",
+                     authenticated(auth, [&prices](const std::string&, const HttpRequest&,
+                                                   const PathParams&, Responder respond) {
+                         JsonWriter json;
+                         json.begin_object();
+                         json.key("prices");
+                         json.begin_object();
+                         for (const auto& [symbol, tick] : prices.all()) {
+                             json.key(symbol);
+                             json.begin_object();
+                             json.field("price", tick.price.to_string());
+                             json.field("ts_ms", tick.ts_ms);
+                             json.end_object();
+                         }
+                         json.end_object();
+                         json.end_object();
+                         respond(json_response(200, json.take()));
+                     }));
+
+    if (context.manual_prices) {
+        // Answers once every trigger the price reached has been evaluated and committed.
+        router.add_async(
+            Method::kPost, "/api/market/prices",
+            authenticated(auth, [&trading](const std::string&, const HttpRequest& request,
+                                           const PathParams&, Responder respond) {
+                JsonFields body(request.body, {"symbol", "price", "ts_ms"});
+                auto symbol = body.required_string("symbol");
+                auto price = body.required_decimal("price");
+                auto ts = body.optional_int("ts_ms");
+                if (!body.error() &&
+                    domain::SymbolCatalog::default_catalog().find(symbol) == nullptr) {
+                    body.fail(ApiError::validation("symbol", "unknown symbol '" + symbol + "'"));
+                }
+                if (!body.error() && price <= Decimal{}) {
+                    body.fail(ApiError::validation("price", "price must be positive"));
+                }
+                if (body.error()) {
+                    respond(error_response(*body.error()));
+                    return;
+                }
+                const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+                trading.on_price(symbol, price, ts.value_or(now),
+                                 [respond] { respond(no_content()); });
+            }));
+    }
+}
+
+}  // namespace botcore::api

@@ -1,0 +1,24 @@
+// Trading fees: a maker and a taker rate applied to the notional of each fill.
+#pragma once
+
+#include <optional>
+
+#include "domain/decimal.hpp"
+
+namespace botcore::domain {
+
+// Maker: a resting order filled by the market. Taker: an order that executed against it.
+enum class Liquidity { kMaker, kTaker };
+
+struct FeeModel {
+    static constexpr Decimal kDefaultMakerRate = Decimal::from_units(20'000);  // 0.02%
+    static constexpr Decimal kDefaultTakerRate = Decimal::from_units(40'000);  // 0.04%
+
+    Decimal maker_rate = kDefaultMakerRate;
+    Decimal taker_rate = kDefaultTakerRate;
+
+    // notional * rate, rounded half-even to 1e-8 USDT.
+    std::optional<Decimal> fee(Decimal notional, Liquidity liquidity) const;
+};
+
+}  // namespace botcore::domain

@@ -1,0 +1,487 @@
+#include "engine/trading_service.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "domain/decimal_math.hpp"
+#include "domain/margin.hpp"
+#include "ports/ids.hpp"
+#include "ports/store.hpp"
+
+namespace botcore::engine {
+
+namespace {
+
+using domain::Decimal;
+
+TradingError unavailable(std::string message) {
+    return TradingError{TradingErrorKind::kUnavailable, {}, std::move(message)};
+}
+
+TradingError rejected(domain::OrderError error) {
+    const auto kind = error.code == domain::OrderErrorCode::kNoPosition
+                          ? TradingErrorKind::kNotFound
+                          : TradingErrorKind::kRejected;
+    auto message = error.message;
+    return TradingError{kind, std::move(error), std::move(message)};
+}
+
+const TradingError kCommitFailed =
+    unavailable("the change could not be stored; nothing was done, retry later");
+
+}  // namespace
+
+// A user's book. `portfolio` is the working copy, touched only by the command that holds
+// `busy`; `committed` is what the last successful commit left, and what reads see.
+struct TradingService::Book {
+    explicit Book(std::string id) : user_id(std::move(id)) {}
+    const std::string user_id;
+    std::mutex mutex;  // guards busy, waiting, committed
+    bool busy = false;
+    std::deque<Step> waiting;
+    std::optional<domain::Portfolio> portfolio;
+    std::optional<domain::PortfolioState> committed;
+};
+
+TradingService::TradingService(ports::TradingStore& store, market::PriceBook& prices,
+                               const ports::Clock& clock, TradingSettings settings)
+    : store_(store), prices_(prices), clock_(clock), settings_(std::move(settings)) {}
+
+std::shared_ptr<TradingService::Book> TradingService::book(const std::string& user_id) {
+    {
+        std::shared_lock lock(books_mutex_);
+        if (const auto it = books_.find(user_id); it != books_.end()) {
+            return it->second;
+        }
+    }
+    std::unique_lock lock(books_mutex_);
+    auto& slot = books_[user_id];
+    if (!slot) {
+        slot = std::make_shared<Book>(user_id);
+    }
+    return slot;
+}
+
+void TradingService::run(const std::shared_ptr<Book>& book, Step step) {
+    {
+        std::lock_guard lock(book->mutex);
+        if (book->busy) {
+            book->waiting.push_back(std::move(step));
+            return;
+        }
+        book->busy = true;
+    }
+    drive(book, std::move(step));
+}
+
+// Runs steps of one book until one of them has a write in flight (its commit callback then
+// continues) or none is left.
+void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
+    while (step) {
+        Outcome outcome;
+        try {
+            TradingError load_error;
+            auto* portfolio = load(book, load_error);
+            outcome = step(portfolio, load_error);
+        } catch (...) {
+            // A broken invariant inside a command: forget the working copy, the store is the
+            // truth. The command's responder answers 500 when it is dropped.
+            book->portfolio.reset();
+            step = next_step(book, std::current_exception());
+            continue;
+        }
+        if (!outcome.changes.empty()) {
+            ports::TradingWrite write{book->portfolio->account(), std::move(outcome.changes)};
+            store_.commit(std::move(write),
+                          [this, book, after = std::move(outcome.after)](std::exception_ptr error) {
+                              if (after) {
+                                  after(error);
+                              }
+                              if (auto next = next_step(book, error)) {
+                                  drive(book, std::move(next));
+                              }
+                          });
+            return;
+        }
+        if (outcome.after) {
+            outcome.after(nullptr);
+        }
+        step = next_step(book, nullptr);
+    }
+}
+
+TradingService::Step TradingService::next_step(const std::shared_ptr<Book>& book,
+                                               std::exception_ptr error) {
+    std::lock_guard lock(book->mutex);
+    if (error) {
+        book->portfolio.reset();  // reloaded from the store by the next command
+    } else if (book->portfolio) {
+        book->committed = book->portfolio->state();
+    }
+    if (book->waiting.empty()) {
+        book->busy = false;
+        return {};
+    }
+    auto next = std::move(book->waiting.front());
+    book->waiting.pop_front();
+    return next;
+}
+
+domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, TradingError& error) {
+    if (!book->portfolio) {
+        std::optional<domain::PortfolioState> state;
+        try {
+            state = store_.load_portfolio(book->user_id);
+        } catch (const ports::StoreUnavailable& e) {
+            error = unavailable(e.what());
+            return nullptr;
+        }
+        if (!state) {
+            error = TradingError{TradingErrorKind::kNotFound, {}, "no paper account"};
+            return nullptr;
+        }
+        book->portfolio.emplace(
+            std::move(*state), [this] { return ports::new_id(clock_.now_ms()); },
+            domain::SymbolCatalog::default_catalog(), settings_.slippage);
+        std::lock_guard lock(book->mutex);
+        book->committed = book->portfolio->state();
+    }
+    return &*book->portfolio;
+}
+
+std::optional<domain::PortfolioState> TradingService::committed_state(const std::string& user_id) {
+    auto b = book(user_id);
+    {
+        std::lock_guard lock(b->mutex);
+        if (b->committed) {
+            return b->committed;
+        }
+    }
+    // Not loaded yet: read it straight from the store (no command is needed for a read).
+    return store_.load_portfolio(user_id);
+}
+
+std::optional<Decimal> TradingService::price_of(std::string_view symbol) const {
+    const auto tick = prices_.get(symbol);
+    return tick ? std::optional<Decimal>(tick->price) : std::nullopt;
+}
+
+void TradingService::register_triggers(const std::string& user_id,
+                                       const domain::Portfolio& portfolio,
+                                       const std::string& symbol) {
+    const auto band = portfolio.trigger_band(symbol);
+    triggers_.set(user_id, symbol, band.upper, band.lower);
+}
+
+void TradingService::register_changed(const std::string& user_id,
+                                      const domain::Portfolio& portfolio,
+                                      const domain::Changes& changes) {
+    std::vector<std::string> symbols;
+    const auto note = [&symbols](const std::string& symbol) {
+        if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end()) {
+            symbols.push_back(symbol);
+        }
+    };
+    for (const auto& order : changes.orders)
+        note(order.symbol);
+    for (const auto& position : changes.positions)
+        note(position.symbol);
+    for (const auto& symbol : changes.closed_positions)
+        note(symbol);
+    for (const auto& symbol : symbols) {
+        register_triggers(user_id, portfolio, symbol);
+    }
+}
+
+void TradingService::count_order(domain::OrderType type, std::string_view result) {
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.orders[{std::string(to_string(type)), std::string(result)}];
+}
+
+TradingService::Stats TradingService::stats() const {
+    Stats out;
+    {
+        std::lock_guard lock(stats_mutex_);
+        out = stats_;
+    }
+    out.trigger_registrations = triggers_.size();
+    return out;
+}
+
+void TradingService::place_order(const std::string& user_id, domain::OrderRequest request,
+                                 Reply<PlacedOrder> reply) {
+    run(book(user_id),
+        [this, user_id, request = std::move(request), reply](
+            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
+            if (!portfolio) {
+                reply(std::unexpected(load_error));
+                return {};
+            }
+            auto& p = *portfolio;
+            if (request.client_order_id) {
+                // Commands of one user run one at a time and each commits before the next starts,
+                // so the store knows every earlier order, also from before a restart.
+                if (auto first =
+                        store_.find_order_by_client_id(user_id, *request.client_order_id)) {
+                    auto fills = store_.fills(user_id, first->id);
+                    reply(PlacedOrder{std::move(*first), std::move(fills), true});
+                    return {};
+                }
+            }
+            if (domain::SymbolCatalog::default_catalog().find(request.symbol) == nullptr) {
+                count_order(request.type, "rejected");
+                reply(std::unexpected(rejected({domain::OrderErrorCode::kUnknownSymbol, "symbol",
+                                                "unknown symbol '" + request.symbol + "'"})));
+                return {};
+            }
+            const auto price = price_of(request.symbol);
+            if (!price) {
+                reply(
+                    std::unexpected(unavailable("no market price for " + request.symbol + " yet")));
+                return {};
+            }
+            auto changes = p.place_order(request, *price, clock_.now_ms());
+            if (!changes) {
+                count_order(request.type, "rejected");
+                reply(std::unexpected(rejected(std::move(changes.error()))));
+                return {};
+            }
+            register_triggers(user_id, p, request.symbol);
+            PlacedOrder placed{changes->orders.front(), {}, false};
+            for (const auto& fill : changes->fills) {
+                if (fill.order_id == placed.order.id) {
+                    placed.fills.push_back(fill);
+                }
+            }
+            count_order(request.type,
+                        placed.order.status == domain::OrderStatus::kFilled ? "filled" : "resting");
+            return {std::move(*changes),
+                    [reply, placed = std::move(placed)](std::exception_ptr error) {
+                        error ? reply(std::unexpected(kCommitFailed)) : reply(placed);
+                    }};
+        });
+}
+
+void TradingService::cancel_order(const std::string& user_id, std::string order_id,
+                                  Reply<domain::Order> reply) {
+    run(book(user_id),
+        [this, user_id, order_id = std::move(order_id), reply](
+            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
+            if (!portfolio) {
+                reply(std::unexpected(load_error));
+                return {};
+            }
+            auto& p = *portfolio;
+            auto changes = p.cancel_order(order_id, clock_.now_ms());
+            if (!changes) {
+                if (changes.error().code == domain::OrderErrorCode::kOrderNotOpen) {
+                    // Not resting: either it was filled or cancelled (409) or it never existed
+                    // (404).
+                    const auto known = store_.find_order(user_id, order_id);
+                    reply(std::unexpected(
+                        known ? rejected({domain::OrderErrorCode::kOrderNotOpen, "id",
+                                          "the order is already " +
+                                              std::string(to_string(known->status))})
+                              : TradingError{TradingErrorKind::kNotFound, {}, "no such order"}));
+                    return {};
+                }
+                reply(std::unexpected(rejected(std::move(changes.error()))));
+                return {};
+            }
+            register_changed(user_id, p, *changes);
+            auto order = changes->orders.front();
+            return {std::move(*changes),
+                    [reply, order = std::move(order)](std::exception_ptr error) {
+                        error ? reply(std::unexpected(kCommitFailed)) : reply(order);
+                    }};
+        });
+}
+
+void TradingService::close_position(const std::string& user_id, std::string symbol,
+                                    std::optional<Decimal> quantity, Reply<domain::Trade> reply) {
+    run(book(user_id),
+        [this, user_id, symbol = std::move(symbol), quantity, reply](
+            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
+            if (!portfolio) {
+                reply(std::unexpected(load_error));
+                return {};
+            }
+            auto& p = *portfolio;
+            const auto price = price_of(symbol);
+            if (!price) {
+                reply(std::unexpected(p.position(symbol) == nullptr
+                                          ? rejected({domain::OrderErrorCode::kNoPosition, "symbol",
+                                                      "no open position"})
+                                          : unavailable("no market price for " + symbol + " yet")));
+                return {};
+            }
+            auto changes = p.close_position(symbol, quantity, *price, domain::CloseReason::kManual,
+                                            clock_.now_ms());
+            if (!changes) {
+                reply(std::unexpected(rejected(std::move(changes.error()))));
+                return {};
+            }
+            register_triggers(user_id, p, symbol);
+            auto trade = changes->trades.back();
+            return {std::move(*changes),
+                    [reply, trade = std::move(trade)](std::exception_ptr error) {
+                        error ? reply(std::unexpected(kCommitFailed)) : reply(trade);
+                    }};
+        });
+}
+
+void TradingService::set_protection(const std::string& user_id, std::string symbol,
+                                    domain::ProtectionUpdate update, Reply<PositionView> reply) {
+    run(book(user_id),
+        [this, user_id, symbol = std::move(symbol), update, reply](
+            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
+            if (!portfolio) {
+                reply(std::unexpected(load_error));
+                return {};
+            }
+            auto& p = *portfolio;
+            const auto price = price_of(symbol);
+            if (p.position(symbol) == nullptr || !price) {
+                reply(std::unexpected(!price && p.position(symbol) != nullptr
+                                          ? unavailable("no market price for " + symbol + " yet")
+                                          : rejected({domain::OrderErrorCode::kNoPosition, "symbol",
+                                                      "no open position"})));
+                return {};
+            }
+            auto changes = p.set_protection(symbol, update, *price, clock_.now_ms());
+            if (!changes) {
+                reply(std::unexpected(rejected(std::move(changes.error()))));
+                return {};
+            }
+            register_triggers(user_id, p, symbol);
+            auto view = position_view(*p.position(symbol));
+            return {std::move(*changes), [reply, view = std::move(view)](std::exception_ptr error) {
+                        error ? reply(std::unexpected(kCommitFailed)) : reply(view);
+                    }};
+        });
+}
+
+void TradingService::reset(const std::string& user_id, Reply<domain::AccountView> reply) {
+    run(book(user_id),
+        [this, user_id, reply](domain::Portfolio* portfolio,
+                               const TradingError& load_error) -> Outcome {
+            if (!portfolio) {
+                reply(std::unexpected(load_error));
+                return {};
+            }
+            auto& p = *portfolio;
+            auto changes = p.reset(clock_.now_ms());
+            register_changed(user_id, p, changes);
+            auto view = domain::account_view(p.state(), prices_.marks());
+            if (!view) {
+                reply(std::unexpected(rejected(view.error())));
+                return {};
+            }
+            return {std::move(changes), [reply, view = *view](std::exception_ptr error) {
+                        error ? reply(std::unexpected(kCommitFailed)) : reply(view);
+                    }};
+        });
+}
+
+PositionView TradingService::position_view(const domain::Position& position) const {
+    const auto mark = price_of(position.symbol).value_or(position.entry_price);
+    return PositionView{
+        position, mark, domain::unrealized_pnl(position, mark).value_or(Decimal{}),
+        domain::liquidation_price(position.side, position.entry_price, position.leverage)};
+}
+
+std::expected<domain::AccountView, TradingError> TradingService::account(
+    const std::string& user_id) {
+    const auto state = committed_state(user_id);
+    if (!state) {
+        return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
+    }
+    auto view = domain::account_view(*state, prices_.marks());
+    if (!view) {
+        return std::unexpected(rejected(view.error()));
+    }
+    return *view;
+}
+
+std::expected<std::vector<PositionView>, TradingError> TradingService::positions(
+    const std::string& user_id) {
+    const auto state = committed_state(user_id);
+    if (!state) {
+        return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
+    }
+    std::vector<PositionView> out;
+    for (const auto& [symbol, position] : state->positions) {
+        out.push_back(position_view(position));
+    }
+    return out;
+}
+
+std::expected<domain::Performance, TradingError> TradingService::performance(
+    const std::string& user_id) {
+    const auto state = committed_state(user_id);
+    if (!state) {
+        return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
+    }
+    const auto trades = store_.all_trades(user_id);
+    auto result = domain::performance(trades, state->account.initial_balance);
+    if (!result) {
+        return std::unexpected(rejected(result.error()));
+    }
+    return std::move(*result);
+}
+
+void TradingService::on_price(const std::string& symbol, Decimal price, std::int64_t ts_ms,
+                              std::function<void()> done) {
+    prices_.set(symbol, {price, ts_ms});
+    const auto users = triggers_.fired(symbol, price);
+    if (users.empty()) {
+        if (done) {
+            done();
+        }
+        return;
+    }
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(users.size());
+    auto complete = [remaining, done = std::move(done)] {
+        if (remaining->fetch_sub(1) == 1 && done) {
+            done();
+        }
+    };
+    for (const auto& user_id : users) {
+        {
+            std::lock_guard lock(stats_mutex_);
+            ++stats_.trigger_evaluations;
+        }
+        run(book(user_id),
+            [this, user_id, symbol, price, complete](domain::Portfolio* portfolio,
+                                                     const TradingError&) -> Outcome {
+                if (!portfolio) {
+                    complete();
+                    return {};
+                }
+                auto& p = *portfolio;
+                auto changes = p.on_price(symbol, price, clock_.now_ms());
+                register_triggers(user_id, p, symbol);
+                return {std::move(changes), [complete](std::exception_ptr) { complete(); }};
+            });
+    }
+}
+
+std::size_t TradingService::load_open_books() {
+    const auto users = store_.users_with_open_books();
+    for (const auto& user_id : users) {
+        TradingError error;
+        const auto* portfolio = load(book(user_id), error);
+        if (portfolio == nullptr) {
+            continue;
+        }
+        for (const auto& [symbol, position] : portfolio->state().positions) {
+            register_triggers(user_id, *portfolio, symbol);
+        }
+        for (const auto& order : portfolio->state().open_orders) {
+            register_triggers(user_id, *portfolio, order.symbol);
+        }
+    }
+    return users.size();
+}
+
+}  // namespace botcore::engine

@@ -1,0 +1,140 @@
+// Trading as a service: every user's book in memory, one command at a time per user, each
+// command's changes committed (group commit) before it is answered, and price triggers that
+// find the users concerned without scanning every book.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/performance.hpp"
+#include "domain/portfolio.hpp"
+#include "engine/trigger_book.hpp"
+#include "market/price_book.hpp"
+#include "ports/clock.hpp"
+#include "ports/trading_store.hpp"
+
+namespace botcore::engine {
+
+enum class TradingErrorKind {
+    kRejected,     // the domain refused the command (OrderError says why)
+    kNotFound,     // no such order / position / account
+    kUnavailable,  // no market price yet, or the store failed
+};
+
+struct TradingError {
+    TradingErrorKind kind = TradingErrorKind::kUnavailable;
+    domain::OrderError order;  // with kRejected / kNotFound
+    std::string message;
+};
+
+struct PlacedOrder {
+    domain::Order order;
+    std::vector<domain::Fill> fills;
+    bool duplicate = false;  // the client_order_id was seen before: this is the first order
+};
+
+struct PositionView {
+    domain::Position position;
+    domain::Decimal mark_price;
+    domain::Decimal unrealized_pnl;
+    std::optional<domain::Decimal> liquidation_price;
+};
+
+template <class T>
+using Reply = std::function<void(std::expected<T, TradingError>)>;
+
+struct TradingSettings {
+    domain::SlippageModel slippage;
+    domain::Decimal funding_rate = domain::Decimal::from_units(10'000);  // 0.01% per 8 h
+};
+
+class TradingService {
+  public:
+    TradingService(ports::TradingStore& store, market::PriceBook& prices, const ports::Clock& clock,
+                   TradingSettings settings);
+
+    // Each reply comes once, after the command's changes are durable (or with the reason they
+    // are not), possibly on another thread.
+    void place_order(const std::string& user_id, domain::OrderRequest request,
+                     Reply<PlacedOrder> reply);
+    void cancel_order(const std::string& user_id, std::string order_id, Reply<domain::Order> reply);
+    void close_position(const std::string& user_id, std::string symbol,
+                        std::optional<domain::Decimal> quantity, Reply<domain::Trade> reply);
+    void set_protection(const std::string& user_id, std::string symbol,
+                        domain::ProtectionUpdate update, Reply<PositionView> reply);
+    void reset(const std::string& user_id, Reply<domain::AccountView> reply);
+
+    // Reads of the last committed state.
+    std::expected<domain::AccountView, TradingError> account(const std::string& user_id);
+    std::expected<std::vector<PositionView>, TradingError> positions(const std::string& user_id);
+    // Win rate, profit factor, drawdown and equity curve over the user's closed trades.
+    std::expected<domain::Performance, TradingError> performance(const std::string& user_id);
+
+    // A new market price: records it and evaluates the books whose triggers it reached. done
+    // (optional) runs when every evaluation it caused has committed.
+    void on_price(const std::string& symbol, domain::Decimal price, std::int64_t ts_ms,
+                  std::function<void()> done = {});
+
+    // Loads the books that hold positions or resting orders and registers their triggers.
+    std::size_t load_open_books();
+
+    struct Stats {
+        // (order type, result: filled | resting | rejected) -> orders
+        std::map<std::pair<std::string, std::string>, std::uint64_t> orders;
+        std::uint64_t trigger_evaluations = 0;
+        std::size_t trigger_registrations = 0;
+    };
+    Stats stats() const;
+
+  private:
+    void count_order(domain::OrderType type, std::string_view result);
+
+    struct Book;
+    // What a command did: the changes to persist, and what to do once they are (or are not).
+    struct Outcome {
+        domain::Changes changes;
+        std::function<void(std::exception_ptr)> after;
+    };
+    // portfolio is null when the book could not be loaded; load_error says why.
+    using Step =
+        std::function<Outcome(domain::Portfolio* portfolio, const TradingError& load_error)>;
+
+    std::shared_ptr<Book> book(const std::string& user_id);
+    // Runs step on the user's book once no other command of that user is in flight.
+    void run(const std::shared_ptr<Book>& book, Step step);
+    void drive(const std::shared_ptr<Book>& book, Step step);
+    Step next_step(const std::shared_ptr<Book>& book, std::exception_ptr error);
+    domain::Portfolio* load(const std::shared_ptr<Book>& book, TradingError& error);
+    std::optional<domain::PortfolioState> committed_state(const std::string& user_id);
+    void register_triggers(const std::string& user_id, const domain::Portfolio& portfolio,
+                           const std::string& symbol);
+    void register_changed(const std::string& user_id, const domain::Portfolio& portfolio,
+                          const domain::Changes& changes);
+    std::optional<domain::Decimal> price_of(std::string_view symbol) const;
+    PositionView position_view(const domain::Position& position) const;
+
+    ports::TradingStore& store_;
+    market::PriceBook& prices_;
+    const ports::Clock& clock_;
+    TradingSettings settings_;
+    TriggerBook triggers_;
+
+    mutable std::shared_mutex books_mutex_;
+    std::unordered_map<std::string, std::shared_ptr<Book>> books_;
+
+    mutable std::mutex stats_mutex_;
+    Stats stats_;
+};
+
+}  // namespace botcore::engine

@@ -1,0 +1,46 @@
+#include "market/simulator.hpp"
+
+#include <cmath>
+#include <map>
+#include <string_view>
+
+namespace botcore::market {
+
+namespace {
+// Only the path's randomness is floating point; prices are rounded to the symbol's tick.
+domain::Decimal round_to_tick(double price, domain::Decimal tick) {
+    const auto tick_units = static_cast<double>(tick.units());
+    const auto ticks = std::max(1.0, std::round(price * domain::Decimal::kOne / tick_units));
+    return domain::Decimal::from_units(static_cast<std::int64_t>(ticks) * tick.units());
+}
+}  // namespace
+
+domain::Decimal RandomWalk::start_price(const domain::SymbolSpec& spec) {
+    static const std::map<std::string_view, double> kStart{
+        {"BTCUSDT", 65000}, {"ETHUSDT", 3500}, {"BNBUSDT", 600},   {"SOLUSDT", 150},
+        {"XRPUSDT", 0.6},   {"ADAUSDT", 0.45}, {"DOGEUSDT", 0.15}, {"TRXUSDT", 0.12},
+        {"DOTUSDT", 7},     {"LINKUSDT", 15},  {"LTCUSDT", 85},    {"AVAXUSDT", 35},
+        {"MATICUSDT", 0.7}, {"ATOMUSDT", 9},   {"UNIUSDT", 8},     {"ETCUSDT", 27},
+        {"XLMUSDT", 0.11},  {"NEARUSDT", 6},   {"FILUSDT", 6},     {"APTUSDT", 9},
+    };
+    const auto it = kStart.find(spec.name);
+    return round_to_tick(it == kStart.end() ? 100.0 : it->second, spec.tick_size);
+}
+
+RandomWalk::RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility)
+    : random_(seed), volatility_(volatility) {
+    for (const auto& spec : catalog.all()) {
+        walkers_.push_back({spec.name, start_price(spec), spec.tick_size});
+    }
+}
+
+const std::vector<RandomWalk::Walker>& RandomWalk::step() {
+    for (auto& walker : walkers_) {
+        const double price = static_cast<double>(walker.price.units()) / domain::Decimal::kOne;
+        walker.price =
+            round_to_tick(price * std::exp(volatility_ * normal_(random_)), walker.tick_size);
+    }
+    return walkers_;
+}
+
+}  // namespace botcore::market

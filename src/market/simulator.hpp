@@ -1,0 +1,40 @@
+// The default price source: a seeded random walk per symbol. Deterministic: the same seed and
+// the same number of steps give the same prices, so a test can replay any path.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "domain/decimal.hpp"
+#include "domain/symbol.hpp"
+
+namespace botcore::market {
+
+class RandomWalk {
+  public:
+    struct Walker {
+        std::string symbol;
+        domain::Decimal price;
+        domain::Decimal tick_size;
+    };
+
+    // volatility: standard deviation of one step's relative move (e.g. 0.0005 = 5 bp).
+    RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility);
+
+    // Moves every symbol one step; prices stay on their tick and above zero.
+    const std::vector<Walker>& step();
+    const std::vector<Walker>& current() const { return walkers_; }
+
+    // A plausible starting price for a catalog symbol (100 for one it does not know).
+    static domain::Decimal start_price(const domain::SymbolSpec& spec);
+
+  private:
+    std::mt19937_64 random_;
+    std::normal_distribution<double> normal_{0.0, 1.0};
+    double volatility_;
+    std::vector<Walker> walkers_;
+};
+
+}  // namespace botcore::market

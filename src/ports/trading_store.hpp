@@ -1,0 +1,77 @@
+// The durable side of trading: each user's book (account, positions, resting orders), written
+// through after every command, and the history read back by the API.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/order.hpp"
+#include "domain/portfolio.hpp"
+#include "domain/trade.hpp"
+
+namespace botcore::ports {
+
+// What one command changed, persisted in one transaction.
+struct TradingWrite {
+    domain::Account account;  // the account after the command (written when changed)
+    domain::Changes changes;
+};
+
+// Keyset position: items strictly older than (time_ms, id).
+struct PageAfter {
+    std::int64_t time_ms = 0;
+    std::string id;
+};
+
+struct OrderQuery {
+    std::optional<domain::OrderStatus> status;
+    std::optional<std::string> symbol;
+    std::optional<PageAfter> after;
+    int limit = 100;
+};
+
+struct TradeQuery {
+    std::optional<std::string> symbol;
+    std::optional<std::int64_t> from_ms;  // closed at or after
+    std::optional<std::int64_t> to_ms;    // closed at or before
+    std::optional<PageAfter> after;
+    int limit = 100;
+};
+
+class TradingStore {
+  public:
+    using Done = std::function<void(std::exception_ptr)>;
+
+    virtual ~TradingStore() = default;
+
+    // The user's book as last committed; nullopt for an unknown user.
+    virtual std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) = 0;
+    // Commits with other commands' writes (group commit); done runs after the commit, on the
+    // committing thread: it must be quick.
+    virtual void commit(TradingWrite write, Done done) = 0;
+
+    virtual std::optional<domain::Order> find_order(std::string_view user_id,
+                                                    std::string_view order_id) = 0;
+    virtual std::optional<domain::Order> find_order_by_client_id(
+        std::string_view user_id, std::string_view client_order_id) = 0;
+    virtual std::vector<domain::Fill> fills(std::string_view user_id,
+                                            std::string_view order_id) = 0;
+    // Newest first; one more than limit is asked for by the caller to know if a page follows.
+    virtual std::vector<domain::Order> orders(std::string_view user_id,
+                                              const OrderQuery& query) = 0;
+    virtual std::vector<domain::Trade> trades(std::string_view user_id,
+                                              const TradeQuery& query) = 0;
+    // Every closed trade of the user, oldest first (portfolio performance).
+    virtual std::vector<domain::Trade> all_trades(std::string_view user_id) = 0;
+    // Users holding a position or a resting order: their triggers are loaded at start.
+    virtual std::vector<std::string> users_with_open_books() = 0;
+    // Counts for metrics.
+    virtual std::int64_t open_positions() = 0;
+};
+
+}  // namespace botcore::ports
