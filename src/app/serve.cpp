@@ -20,6 +20,7 @@
 #include "net/http_server.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
+#include "ops/periodic_task.hpp"
 #include "ops/process_stats.hpp"
 #include "version.hpp"
 
@@ -183,11 +184,17 @@ int run_serve(const Config& config) {
         if (feed) {
             feed->start();
         }
+        // Funding is due once per 8-hour period; checking every minute charges each position
+        // within a minute of the period starting.
+        ops::PeriodicTask funding(std::chrono::minutes(1),
+                                  [&trading] { trading.charge_funding(); });
+        funding.start();
         std::printf("listening on http://%s\n", bound->c_str());
         std::fflush(stdout);
         server.run();
         // Stop producing work, then let every acknowledged-to-be write reach the disk before
         // the server (whose threads the answers are posted to) goes away.
+        funding.stop();
         if (feed) {
             feed->stop();
         }

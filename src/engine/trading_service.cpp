@@ -26,6 +26,21 @@ TradingError rejected(domain::OrderError error) {
     return TradingError{kind, std::move(error), std::move(message)};
 }
 
+template <class T>
+void append_all(std::vector<T>& into, std::vector<T>&& from) {
+    std::move(from.begin(), from.end(), std::back_inserter(into));
+}
+
+void append(domain::Changes& into, domain::Changes&& from) {
+    append_all(into.orders, std::move(from.orders));
+    append_all(into.fills, std::move(from.fills));
+    append_all(into.positions, std::move(from.positions));
+    append_all(into.closed_positions, std::move(from.closed_positions));
+    append_all(into.trades, std::move(from.trades));
+    append_all(into.funding, std::move(from.funding));
+    into.account_changed = into.account_changed || from.account_changed;
+}
+
 const TradingError kCommitFailed =
     unavailable("the change could not be stored; nothing was done, retry later");
 
@@ -464,6 +479,50 @@ void TradingService::on_price(const std::string& symbol, Decimal price, std::int
                 return {std::move(changes), [complete](std::exception_ptr) { complete(); }};
             });
     }
+}
+
+std::size_t TradingService::charge_funding() {
+    std::vector<std::shared_ptr<Book>> books;
+    {
+        std::shared_lock lock(books_mutex_);
+        for (const auto& [user_id, b] : books_) {
+            books.push_back(b);
+        }
+    }
+    std::size_t visited = 0;
+    for (const auto& b : books) {
+        {
+            std::lock_guard lock(b->mutex);
+            if (!b->committed || b->committed->positions.empty()) {
+                continue;
+            }
+        }
+        ++visited;
+        run(b, [this](domain::Portfolio* portfolio, const TradingError&) -> Outcome {
+            if (portfolio == nullptr) {
+                return {};
+            }
+            domain::Changes all;
+            const auto now = clock_.now_ms();
+            std::vector<std::string> symbols;
+            for (const auto& [symbol, position] : portfolio->state().positions) {
+                symbols.push_back(symbol);
+            }
+            for (const auto& symbol : symbols) {
+                const auto mark = price_of(symbol);
+                if (!mark) {
+                    continue;
+                }
+                auto changes = portfolio->apply_funding(symbol, *mark, settings_.funding_rate, now);
+                if (!changes) {
+                    continue;
+                }
+                append(all, std::move(*changes));
+            }
+            return {std::move(all), {}};
+        });
+    }
+    return visited;
 }
 
 std::size_t TradingService::load_open_books() {

@@ -86,6 +86,11 @@ class TradingService {
     void on_price(const std::string& symbol, domain::Decimal price, std::int64_t ts_ms,
                   std::function<void()> done = {});
 
+    // Charges the funding of the current 8-hour period to every open position that has not paid
+    // it yet (the domain and the store each refuse a second charge for a period). Returns the
+    // number of books visited.
+    std::size_t charge_funding();
+
     // Loads the books that hold positions or resting orders and registers their triggers.
     std::size_t load_open_books();
 

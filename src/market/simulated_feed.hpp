@@ -3,13 +3,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "market/simulator.hpp"
+#include "ops/periodic_task.hpp"
 
 namespace botcore::market {
 
@@ -19,24 +17,17 @@ class SimulatedFeed {
         std::function<void(const std::string& symbol, domain::Decimal price, std::int64_t ts_ms)>;
 
     SimulatedFeed(RandomWalk walk, std::chrono::milliseconds interval, OnTick on_tick);
-    ~SimulatedFeed();  // stops the thread
-    SimulatedFeed(const SimulatedFeed&) = delete;
-    SimulatedFeed& operator=(const SimulatedFeed&) = delete;
 
     // Publishes the starting prices, then steps on a background thread.
     void start();
-    void stop();
+    void stop() { task_.stop(); }
 
   private:
-    void run();
+    void publish(const std::vector<RandomWalk::Walker>& walkers);
 
     RandomWalk walk_;
-    std::chrono::milliseconds interval_;
     OnTick on_tick_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread thread_;
+    ops::PeriodicTask task_;
 };
 
 }  // namespace botcore::market
