@@ -93,12 +93,14 @@ Connection::Connection(const std::string& path, bool read_only) {
     // indexes stay in memory instead of being read back with pread on every transaction.
     exec("PRAGMA cache_size = -65536");
     exec("PRAGMA mmap_size = 1073741824");
-    exec("PRAGMA wal_autocheckpoint = 20000");
     if (!read_only) {
         exec("PRAGMA journal_mode = WAL");
         // FULL: a commit is on disk before the caller is answered (durable across power loss,
         // not only kill -9). Group commit amortizes the fsync.
         exec("PRAGMA synchronous = FULL");
+        // Checkpoints run on the store's own background connection (SqliteStore), so a commit
+        // never waits for the WAL to be copied into the database file.
+        exec("PRAGMA wal_autocheckpoint = 0");
     }
 }
 

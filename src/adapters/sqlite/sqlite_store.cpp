@@ -24,6 +24,14 @@ SqliteStore::SqliteStore(const std::string& data_dir, int readers)
         idle_readers_.push_back(all_readers_.back().get());
     }
     committer_ = std::make_unique<GroupCommitter>(*writer_, writer_mutex_);
+    // PASSIVE checkpoints copy committed WAL frames into the database without blocking the
+    // writer; done every 200 ms they keep the WAL small.
+    checkpointer_ = std::make_unique<Connection>(path_, false);
+    checkpoints_ = std::make_unique<ops::PeriodicTask>(std::chrono::milliseconds(200), [this] {
+        sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
+    });
+    checkpoints_->start();
 }
 
 SqliteStore::~SqliteStore() {

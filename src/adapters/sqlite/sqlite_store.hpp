@@ -10,6 +10,7 @@
 
 #include "adapters/sqlite/group_commit.hpp"
 #include "adapters/sqlite/sqlite_db.hpp"
+#include "ops/periodic_task.hpp"
 #include "ports/store.hpp"
 #include "ports/trading_store.hpp"
 
@@ -101,6 +102,8 @@ class SqliteStore final : public ports::Store, public ports::TradingStore {
     std::vector<Connection*> idle_readers_;
     std::vector<std::unique_ptr<Connection>> all_readers_;
     std::atomic<int> busy_{0};
+    std::unique_ptr<Connection> checkpointer_;
+    std::unique_ptr<ops::PeriodicTask> checkpoints_;
     std::unique_ptr<GroupCommitter> committer_;  // last: stops before the connections close
 };
 
