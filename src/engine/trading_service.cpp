@@ -44,6 +44,14 @@ void append(domain::Changes& into, domain::Changes&& from) {
 const TradingError kCommitFailed =
     unavailable("the change could not be stored; nothing was done, retry later");
 
+// The continuation of a command: its answer, sent once its changes are committed.
+template <class T>
+std::function<void(std::exception_ptr)> answer_after_commit(Reply<T> reply, T value) {
+    return [reply = std::move(reply), value = std::move(value)](std::exception_ptr error) {
+        error ? reply(std::unexpected(kCommitFailed)) : reply(value);
+    };
+}
+
 }  // namespace
 
 // A user's book. `portfolio` is the working copy, touched only by the command that holds
@@ -101,18 +109,20 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
         } catch (...) {
             // A broken invariant inside a command: forget the working copy, the store is the
             // truth. The command's responder answers 500 when it is dropped.
-            book->portfolio.reset();
-            step = next_step(book, std::current_exception());
+            settle(book, std::current_exception());
+            step = take_next(book);
             continue;
         }
         if (!outcome.changes.empty()) {
             ports::TradingWrite write{book->portfolio->account(), std::move(outcome.changes)};
             store_.commit(std::move(write),
                           [this, book, after = std::move(outcome.after)](std::exception_ptr error) {
+                              // Reads must see the change before its author is answered.
+                              settle(book, error);
                               if (after) {
                                   after(error);
                               }
-                              if (auto next = next_step(book, error)) {
+                              if (auto next = take_next(book)) {
                                   drive(book, std::move(next));
                               }
                           });
@@ -121,18 +131,21 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
         if (outcome.after) {
             outcome.after(nullptr);
         }
-        step = next_step(book, nullptr);
+        step = take_next(book);
     }
 }
 
-TradingService::Step TradingService::next_step(const std::shared_ptr<Book>& book,
-                                               std::exception_ptr error) {
+void TradingService::settle(const std::shared_ptr<Book>& book, std::exception_ptr error) {
     std::lock_guard lock(book->mutex);
     if (error) {
         book->portfolio.reset();  // reloaded from the store by the next command
     } else if (book->portfolio) {
         book->committed = book->portfolio->state();
     }
+}
+
+TradingService::Step TradingService::take_next(const std::shared_ptr<Book>& book) {
+    std::lock_guard lock(book->mutex);
     if (book->waiting.empty()) {
         book->busy = false;
         return {};
@@ -174,6 +187,19 @@ std::optional<domain::PortfolioState> TradingService::committed_state(const std:
     }
     // Not loaded yet: read it straight from the store (no command is needed for a read).
     return store_.load_portfolio(user_id);
+}
+
+std::expected<Decimal, TradingError> TradingService::position_price(
+    const domain::Portfolio& portfolio, const std::string& symbol) const {
+    if (portfolio.position(symbol) == nullptr) {
+        return std::unexpected(
+            rejected({domain::OrderErrorCode::kNoPosition, "symbol", "no open position"}));
+    }
+    const auto price = price_of(symbol);
+    if (!price) {
+        return std::unexpected(unavailable("no market price for " + symbol + " yet"));
+    }
+    return *price;
 }
 
 std::optional<Decimal> TradingService::price_of(std::string_view symbol) const {
@@ -270,10 +296,7 @@ void TradingService::place_order(const std::string& user_id, domain::OrderReques
             }
             count_order(request.type,
                         placed.order.status == domain::OrderStatus::kFilled ? "filled" : "resting");
-            return {std::move(*changes),
-                    [reply, placed = std::move(placed)](std::exception_ptr error) {
-                        error ? reply(std::unexpected(kCommitFailed)) : reply(placed);
-                    }};
+            return {std::move(*changes), answer_after_commit(reply, std::move(placed))};
         });
 }
 
@@ -305,10 +328,7 @@ void TradingService::cancel_order(const std::string& user_id, std::string order_
             }
             register_changed(user_id, p, *changes);
             auto order = changes->orders.front();
-            return {std::move(*changes),
-                    [reply, order = std::move(order)](std::exception_ptr error) {
-                        error ? reply(std::unexpected(kCommitFailed)) : reply(order);
-                    }};
+            return {std::move(*changes), answer_after_commit(reply, std::move(order))};
         });
 }
 
@@ -322,12 +342,9 @@ void TradingService::close_position(const std::string& user_id, std::string symb
                 return {};
             }
             auto& p = *portfolio;
-            const auto price = price_of(symbol);
+            const auto price = position_price(p, symbol);
             if (!price) {
-                reply(std::unexpected(p.position(symbol) == nullptr
-                                          ? rejected({domain::OrderErrorCode::kNoPosition, "symbol",
-                                                      "no open position"})
-                                          : unavailable("no market price for " + symbol + " yet")));
+                reply(std::unexpected(price.error()));
                 return {};
             }
             auto changes = p.close_position(symbol, quantity, *price, domain::CloseReason::kManual,
@@ -338,10 +355,7 @@ void TradingService::close_position(const std::string& user_id, std::string symb
             }
             register_triggers(user_id, p, symbol);
             auto trade = changes->trades.back();
-            return {std::move(*changes),
-                    [reply, trade = std::move(trade)](std::exception_ptr error) {
-                        error ? reply(std::unexpected(kCommitFailed)) : reply(trade);
-                    }};
+            return {std::move(*changes), answer_after_commit(reply, std::move(trade))};
         });
 }
 
@@ -355,12 +369,9 @@ void TradingService::set_protection(const std::string& user_id, std::string symb
                 return {};
             }
             auto& p = *portfolio;
-            const auto price = price_of(symbol);
-            if (p.position(symbol) == nullptr || !price) {
-                reply(std::unexpected(!price && p.position(symbol) != nullptr
-                                          ? unavailable("no market price for " + symbol + " yet")
-                                          : rejected({domain::OrderErrorCode::kNoPosition, "symbol",
-                                                      "no open position"})));
+            const auto price = position_price(p, symbol);
+            if (!price) {
+                reply(std::unexpected(price.error()));
                 return {};
             }
             auto changes = p.set_protection(symbol, update, *price, clock_.now_ms());
@@ -370,9 +381,7 @@ void TradingService::set_protection(const std::string& user_id, std::string symb
             }
             register_triggers(user_id, p, symbol);
             auto view = position_view(*p.position(symbol));
-            return {std::move(*changes), [reply, view = std::move(view)](std::exception_ptr error) {
-                        error ? reply(std::unexpected(kCommitFailed)) : reply(view);
-                    }};
+            return {std::move(*changes), answer_after_commit(reply, std::move(view))};
         });
 }
 
@@ -392,9 +401,7 @@ void TradingService::reset(const std::string& user_id, Reply<domain::AccountView
                 reply(std::unexpected(rejected(view.error())));
                 return {};
             }
-            return {std::move(changes), [reply, view = *view](std::exception_ptr error) {
-                        error ? reply(std::unexpected(kCommitFailed)) : reply(view);
-                    }};
+            return {std::move(changes), answer_after_commit(reply, std::move(*view))};
         });
 }
 

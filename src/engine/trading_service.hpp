@@ -119,7 +119,11 @@ class TradingService {
     // Runs step on the user's book once no other command of that user is in flight.
     void run(const std::shared_ptr<Book>& book, Step step);
     void drive(const std::shared_ptr<Book>& book, Step step);
-    Step next_step(const std::shared_ptr<Book>& book, std::exception_ptr error);
+    // After a commit: what reads see becomes the working copy (or, on failure, the working copy
+    // is dropped and reloaded from the store by the next command).
+    void settle(const std::shared_ptr<Book>& book, std::exception_ptr error);
+    // The user's next queued command, or none (the book is free again).
+    Step take_next(const std::shared_ptr<Book>& book);
     domain::Portfolio* load(const std::shared_ptr<Book>& book, TradingError& error);
     std::optional<domain::PortfolioState> committed_state(const std::string& user_id);
     void register_triggers(const std::string& user_id, const domain::Portfolio& portfolio,
@@ -127,6 +131,9 @@ class TradingService {
     void register_changed(const std::string& user_id, const domain::Portfolio& portfolio,
                           const domain::Changes& changes);
     std::optional<domain::Decimal> price_of(std::string_view symbol) const;
+    // The market price for a command on the user's position in symbol (404 without one).
+    std::expected<domain::Decimal, TradingError> position_price(const domain::Portfolio& portfolio,
+                                                                const std::string& symbol) const;
     PositionView position_view(const domain::Position& position) const;
 
     ports::TradingStore& store_;

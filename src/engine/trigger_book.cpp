@@ -4,73 +4,82 @@
 
 namespace botcore::engine {
 
+domain::TriggerKey TriggerBook::user_key(const std::string& user_id) {
+    const auto [it, added] = user_keys_.try_emplace(user_id, users_.size());
+    if (added) {
+        users_.push_back(user_id);
+    }
+    return it->second;
+}
+
+domain::SymbolId TriggerBook::symbol_id(const std::string& symbol) {
+    return symbol_ids_.try_emplace(symbol, static_cast<domain::SymbolId>(symbol_ids_.size()))
+        .first->second;
+}
+
+void TriggerBook::drop(
+    std::map<std::pair<domain::TriggerKey, domain::SymbolId>, Registration>::iterator it) {
+    if (it->second.rising) {
+        index_.remove(*it->second.rising);
+    }
+    if (it->second.falling) {
+        index_.remove(*it->second.falling);
+    }
+    registrations_.erase(it);
+}
+
 void TriggerBook::set(const std::string& user_id, const std::string& symbol,
                       std::optional<domain::Decimal> rising,
                       std::optional<domain::Decimal> falling) {
     std::lock_guard lock(mutex_);
-    auto& book = symbols_[symbol];
-    if (const auto it = book.by_user.find(user_id); it != book.by_user.end()) {
-        if (it->second.first) {
-            book.rising.erase({*it->second.first, user_id});
-        }
-        if (it->second.second) {
-            book.falling.erase({*it->second.second, user_id});
-        }
-        book.by_user.erase(it);
+    const auto key = user_key(user_id);
+    const auto id = symbol_id(symbol);
+    if (const auto it = registrations_.find({key, id}); it != registrations_.end()) {
+        drop(it);
     }
     if (!rising && !falling) {
         return;
     }
+    Registration registration;
     if (rising) {
-        book.rising.emplace(*rising, user_id);
+        registration.rising = index_.add(key, id, domain::Crossing::kRising, *rising);
     }
     if (falling) {
-        book.falling.emplace(*falling, user_id);
+        registration.falling = index_.add(key, id, domain::Crossing::kFalling, *falling);
     }
-    book.by_user.emplace(user_id, std::pair{rising, falling});
+    registrations_.emplace(std::pair{key, id}, registration);
 }
 
 std::vector<std::string> TriggerBook::fired(const std::string& symbol, domain::Decimal price) {
     std::vector<std::string> users;
     std::lock_guard lock(mutex_);
-    const auto found = symbols_.find(symbol);
-    if (found == symbols_.end()) {
+    const auto found = symbol_ids_.find(symbol);
+    if (found == symbol_ids_.end()) {
         return users;
     }
-    auto& book = found->second;
-    // Only the fronts are compared when nothing fires: O(1), whatever the number of levels.
-    while (!book.rising.empty() && book.rising.begin()->first <= price) {
-        users.push_back(book.rising.begin()->second);
-        book.rising.erase(book.rising.begin());
+    fired_.clear();
+    if (index_.tick(found->second, price, fired_) == 0) {
+        return users;
     }
-    while (!book.falling.empty() && book.falling.begin()->first >= price) {
-        users.push_back(book.falling.begin()->second);
-        book.falling.erase(book.falling.begin());
+    std::vector<domain::TriggerKey> keys;
+    for (const auto& trigger : fired_) {
+        keys.push_back(trigger.key);
     }
-    std::sort(users.begin(), users.end());
-    users.erase(std::unique(users.begin(), users.end()), users.end());
-    for (const auto& user : users) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const auto key : keys) {
         // The other side of a fired user goes too: the evaluation registers both again.
-        if (const auto it = book.by_user.find(user); it != book.by_user.end()) {
-            if (it->second.first) {
-                book.rising.erase({*it->second.first, user});
-            }
-            if (it->second.second) {
-                book.falling.erase({*it->second.second, user});
-            }
-            book.by_user.erase(it);
+        if (const auto it = registrations_.find({key, found->second}); it != registrations_.end()) {
+            drop(it);
         }
+        users.push_back(users_[key]);
     }
     return users;
 }
 
 std::size_t TriggerBook::size() const {
     std::lock_guard lock(mutex_);
-    std::size_t n = 0;
-    for (const auto& [symbol, book] : symbols_) {
-        n += book.by_user.size();
-    }
-    return n;
+    return registrations_.size();
 }
 
 }  // namespace botcore::engine

@@ -128,6 +128,16 @@ domain::Trade read_trade(const Statement& s) {
     return t;
 }
 
+// Every row of a stepped statement, read with read_row.
+template <class ReadRow>
+auto collect(Statement& stmt, ReadRow read_row) {
+    std::vector<decltype(read_row(stmt))> out;
+    while (stmt.step()) {
+        out.push_back(read_row(stmt));
+    }
+    return out;
+}
+
 void write_account(Connection& c, const domain::Account& a, std::int64_t now_ms) {
     c.prepare(
          "UPDATE accounts SET balance = ?, realized_pnl = ?, fees_paid = ?, funding_paid = ?, "
@@ -367,11 +377,7 @@ std::vector<domain::Order> SqliteStore::orders(std::string_view user_id,
     bind_optional(s, 3, query.symbol);
     bind_optional(s, 5, query.after ? std::optional<std::string>(query.after->id) : std::nullopt);
     s.bind(6, query.limit);
-    std::vector<domain::Order> out;
-    while (s.step()) {
-        out.push_back(read_order(s));
-    }
-    return out;
+    return collect(s, read_order);
 }
 
 std::vector<domain::Trade> SqliteStore::trades(std::string_view user_id,
@@ -389,11 +395,7 @@ std::vector<domain::Trade> SqliteStore::trades(std::string_view user_id,
     bind_optional(s, 4, query.to_ms);
     bind_optional(s, 6, query.after ? std::optional<std::string>(query.after->id) : std::nullopt);
     s.bind(7, query.limit);
-    std::vector<domain::Trade> out;
-    while (s.step()) {
-        out.push_back(read_trade(s));
-    }
-    return out;
+    return collect(s, read_trade);
 }
 
 std::vector<domain::Trade> SqliteStore::all_trades(std::string_view user_id) {
@@ -402,22 +404,14 @@ std::vector<domain::Trade> SqliteStore::all_trades(std::string_view user_id) {
     auto connection = reader();
     auto s = connection->prepare(sql.c_str());
     s.bind(1, user_id);
-    std::vector<domain::Trade> out;
-    while (s.step()) {
-        out.push_back(read_trade(s));
-    }
-    return out;
+    return collect(s, read_trade);
 }
 
 std::vector<std::string> SqliteStore::users_with_open_books() {
     auto connection = reader();
     auto s = connection->prepare(
         "SELECT user_id FROM positions UNION SELECT user_id FROM orders WHERE status = 'open'");
-    std::vector<std::string> out;
-    while (s.step()) {
-        out.push_back(s.text(0));
-    }
-    return out;
+    return collect(s, [](const Statement& row) { return row.text(0); });
 }
 
 std::int64_t SqliteStore::open_positions() {
