@@ -110,9 +110,10 @@ int run_serve(const Config& config) {
             log->error(R"("msg":"{}")", secret.error());
             return kExitRuntime;
         }
-        // One reader per thread that may run a handler, so a reader is always free.
+        // One reader per thread that may read: network threads, workers, the commit thread,
+        // the feed, funding and the checkpointer (a reader is always free).
         adapters::sqlite::SqliteStore store(config.store.data_dir,
-                                            limits.threads + limits.worker_threads + 2);
+                                            limits.threads + limits.worker_threads + 4);
         ports::SystemClock clock;
         if (config.store.auto_migrate) {
             for (const auto& applied : store.migrate(clock.now_ms())) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -33,6 +34,9 @@ TriggerHandle TriggerIndex::add(TriggerKey key, SymbolId symbol, Crossing crossi
 
 TriggerHandle TriggerIndex::add_trailing(TriggerKey key, SymbolId symbol, Crossing crossing,
                                          Decimal anchor, Decimal fraction) {
+    if (fraction < Decimal{} || fraction >= Decimal::from_integer(1)) {
+        throw std::invalid_argument("trailing fraction outside [0, 1)");
+    }
     const std::uint32_t slot = allocate_slot(key, symbol, Kind::kTrailing);
     TrailSide& side = trail_side(book(symbol), crossing);
     auto [found, created] = side.groups.try_emplace(fraction.units());
@@ -174,6 +178,9 @@ std::vector<FiredTrigger> TriggerIndex::tick(SymbolId symbol, Decimal price) {
 }
 
 std::uint32_t TriggerIndex::allocate_slot(TriggerKey key, SymbolId symbol, Kind kind) {
+    if (symbol > std::numeric_limits<std::uint16_t>::max()) {
+        throw std::out_of_range("symbol id above 65535");
+    }
     std::uint32_t slot;
     if (free_slot_ != kNil) {
         slot = free_slot_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -275,6 +276,15 @@ TEST(TrailingStop, LevelIsRoundedAwayFromTheAnchor) {
         index.add_trailing(2, kBtc, Crossing::kRising, Decimal::from_units(3), dec("0.5"));
     EXPECT_EQ(index.level(long_stop), Decimal::from_units(1));
     EXPECT_EQ(index.level(short_stop), Decimal::from_units(5));
+}
+
+TEST(TrailingStop, AFractionOfAWholeOrMoreIsRefused) {
+    TriggerIndex index;
+    EXPECT_THROW(index.add_trailing(1, kBtc, Crossing::kFalling, dec("100"), dec("1")),
+                 std::invalid_argument);
+    EXPECT_THROW(index.add_trailing(1, kBtc, Crossing::kRising, dec("100"), dec("-0.1")),
+                 std::invalid_argument);
+    EXPECT_EQ(index.size(), 0u);
 }
 
 // --- Against a brute-force scan ---
