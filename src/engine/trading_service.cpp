@@ -251,14 +251,10 @@ TradingService::Stats TradingService::stats() const {
 
 void TradingService::place_order(const std::string& user_id, domain::OrderRequest request,
                                  Reply<PlacedOrder> reply) {
-    run(book(user_id),
-        [this, user_id, request = std::move(request), reply](
-            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
-            if (!portfolio) {
-                reply(std::unexpected(load_error));
-                return {};
-            }
-            auto& p = *portfolio;
+    command(
+        user_id, reply,
+        [this, user_id, request = std::move(request)](domain::Portfolio& p,
+                                                      const auto& reply) -> Outcome {
             if (request.client_order_id) {
                 // Commands of one user run one at a time and each commits before the next starts,
                 // so the store knows every earlier order, also from before a restart.
@@ -302,14 +298,10 @@ void TradingService::place_order(const std::string& user_id, domain::OrderReques
 
 void TradingService::cancel_order(const std::string& user_id, std::string order_id,
                                   Reply<domain::Order> reply) {
-    run(book(user_id),
-        [this, user_id, order_id = std::move(order_id), reply](
-            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
-            if (!portfolio) {
-                reply(std::unexpected(load_error));
-                return {};
-            }
-            auto& p = *portfolio;
+    command(
+        user_id, reply,
+        [this, user_id, order_id = std::move(order_id)](domain::Portfolio& p,
+                                                        const auto& reply) -> Outcome {
             auto changes = p.cancel_order(order_id, clock_.now_ms());
             if (!changes) {
                 if (changes.error().code == domain::OrderErrorCode::kOrderNotOpen) {
@@ -334,75 +326,58 @@ void TradingService::cancel_order(const std::string& user_id, std::string order_
 
 void TradingService::close_position(const std::string& user_id, std::string symbol,
                                     std::optional<Decimal> quantity, Reply<domain::Trade> reply) {
-    run(book(user_id),
-        [this, user_id, symbol = std::move(symbol), quantity, reply](
-            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
-            if (!portfolio) {
-                reply(std::unexpected(load_error));
-                return {};
-            }
-            auto& p = *portfolio;
-            const auto price = position_price(p, symbol);
-            if (!price) {
-                reply(std::unexpected(price.error()));
-                return {};
-            }
-            auto changes = p.close_position(symbol, quantity, *price, domain::CloseReason::kManual,
-                                            clock_.now_ms());
-            if (!changes) {
-                reply(std::unexpected(rejected(std::move(changes.error()))));
-                return {};
-            }
-            register_triggers(user_id, p, symbol);
-            auto trade = changes->trades.back();
-            return {std::move(*changes), answer_after_commit(reply, std::move(trade))};
-        });
+    command(user_id, reply,
+            [this, user_id, symbol = std::move(symbol), quantity](domain::Portfolio& p,
+                                                                  const auto& reply) -> Outcome {
+                const auto price = position_price(p, symbol);
+                if (!price) {
+                    reply(std::unexpected(price.error()));
+                    return {};
+                }
+                auto changes = p.close_position(symbol, quantity, *price,
+                                                domain::CloseReason::kManual, clock_.now_ms());
+                if (!changes) {
+                    reply(std::unexpected(rejected(std::move(changes.error()))));
+                    return {};
+                }
+                register_triggers(user_id, p, symbol);
+                auto trade = changes->trades.back();
+                return {std::move(*changes), answer_after_commit(reply, std::move(trade))};
+            });
 }
 
 void TradingService::set_protection(const std::string& user_id, std::string symbol,
                                     domain::ProtectionUpdate update, Reply<PositionView> reply) {
-    run(book(user_id),
-        [this, user_id, symbol = std::move(symbol), update, reply](
-            domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
-            if (!portfolio) {
-                reply(std::unexpected(load_error));
-                return {};
-            }
-            auto& p = *portfolio;
-            const auto price = position_price(p, symbol);
-            if (!price) {
-                reply(std::unexpected(price.error()));
-                return {};
-            }
-            auto changes = p.set_protection(symbol, update, *price, clock_.now_ms());
-            if (!changes) {
-                reply(std::unexpected(rejected(std::move(changes.error()))));
-                return {};
-            }
-            register_triggers(user_id, p, symbol);
-            auto view = position_view(*p.position(symbol));
-            return {std::move(*changes), answer_after_commit(reply, std::move(view))};
-        });
+    command(user_id, reply,
+            [this, user_id, symbol = std::move(symbol), update](domain::Portfolio& p,
+                                                                const auto& reply) -> Outcome {
+                const auto price = position_price(p, symbol);
+                if (!price) {
+                    reply(std::unexpected(price.error()));
+                    return {};
+                }
+                auto changes = p.set_protection(symbol, update, *price, clock_.now_ms());
+                if (!changes) {
+                    reply(std::unexpected(rejected(std::move(changes.error()))));
+                    return {};
+                }
+                register_triggers(user_id, p, symbol);
+                auto view = position_view(*p.position(symbol));
+                return {std::move(*changes), answer_after_commit(reply, std::move(view))};
+            });
 }
 
 void TradingService::reset(const std::string& user_id, Reply<domain::AccountView> reply) {
-    run(book(user_id),
-        [this, user_id, reply](domain::Portfolio* portfolio,
-                               const TradingError& load_error) -> Outcome {
-            if (!portfolio) {
-                reply(std::unexpected(load_error));
-                return {};
-            }
-            auto& p = *portfolio;
-            auto changes = p.reset(clock_.now_ms());
-            register_changed(user_id, p, changes);
-            auto view = domain::account_view(p.state(), prices_.marks());
-            if (!view) {
-                reply(std::unexpected(rejected(view.error())));
-                return {};
-            }
-            return {std::move(changes), answer_after_commit(reply, std::move(*view))};
-        });
+    command(user_id, reply, [this, user_id](domain::Portfolio& p, const auto& reply) -> Outcome {
+        auto changes = p.reset(clock_.now_ms());
+        register_changed(user_id, p, changes);
+        auto view = domain::account_view(p.state(), prices_.marks());
+        if (!view) {
+            reply(std::unexpected(rejected(view.error())));
+            return {};
+        }
+        return {std::move(changes), answer_after_commit(reply, std::move(*view))};
+    });
 }
 
 PositionView TradingService::position_view(const domain::Position& position) const {

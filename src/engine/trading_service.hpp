@@ -118,6 +118,20 @@ class TradingService {
     std::shared_ptr<Book> book(const std::string& user_id);
     // Runs step on the user's book once no other command of that user is in flight.
     void run(const std::shared_ptr<Book>& book, Step step);
+    // A client command: body(portfolio, reply) runs on the loaded book; a book that cannot be
+    // loaded is answered with the reason.
+    template <class T, class Body>
+    void command(const std::string& user_id, Reply<T> reply, Body body) {
+        run(book(user_id),
+            [reply = std::move(reply), body = std::move(body)](
+                domain::Portfolio* portfolio, const TradingError& load_error) -> Outcome {
+                if (portfolio == nullptr) {
+                    reply(std::unexpected(load_error));
+                    return {};
+                }
+                return body(*portfolio, reply);
+            });
+    }
     void drive(const std::shared_ptr<Book>& book, Step step);
     // After a commit: what reads see becomes the working copy (or, on failure, the working copy
     // is dropped and reloaded from the store by the next command).
