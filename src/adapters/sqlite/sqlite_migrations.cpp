@@ -72,6 +72,10 @@ CREATE TABLE orders (
     filled_quantity    INTEGER NOT NULL DEFAULT 0,
     average_price      INTEGER,
     fees               INTEGER NOT NULL DEFAULT 0,
+    -- An order fills once, in full (there is no order book to fill it in parts): its fill is
+    -- filled_quantity at average_price for fees, as maker or taker. No separate fills table,
+    -- so an order costs one row write less.
+    liquidity          TEXT,
     stop_loss          INTEGER,
     take_profit        INTEGER,
     trailing_stop_pct  INTEGER,
@@ -85,20 +89,6 @@ CREATE UNIQUE INDEX orders_client_id ON orders (user_id, client_order_id)
 -- Ids are time-ordered, so the primary key already lists a user's orders newest first; every
 -- further index would be one more page written per order.
 CREATE INDEX orders_open ON orders (user_id) WHERE status = 'open';
-
-CREATE TABLE fills (
-    user_id    TEXT NOT NULL REFERENCES users (id),
-    order_id   TEXT NOT NULL,
-    seq        INTEGER NOT NULL,
-    symbol     TEXT NOT NULL,
-    side       TEXT NOT NULL,
-    quantity   INTEGER NOT NULL,
-    price      INTEGER NOT NULL,
-    fee        INTEGER NOT NULL,
-    liquidity  TEXT NOT NULL,
-    time_ms    INTEGER NOT NULL,
-    PRIMARY KEY (user_id, order_id, seq)
-) STRICT;
 
 CREATE TABLE positions (
     user_id              TEXT NOT NULL REFERENCES users (id),

@@ -147,17 +147,19 @@ void write_account(Connection& c, const domain::Account& a, std::int64_t now_ms)
         .step();
 }
 
-void write_order(Connection& c, const domain::Order& o) {
+void write_order(Connection& c, const domain::Order& o,
+                 std::optional<domain::Liquidity> liquidity) {
     auto stmt = c.prepare(
         "INSERT INTO orders (id, user_id, client_order_id, symbol, side, type, status, quantity, "
         "price, stop_price, leverage, reduce_only, triggered, filled_quantity, average_price, "
         "fees, "
-        "stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms, "
+        "liquidity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (user_id, id) DO UPDATE SET status = excluded.status, "
         "triggered = excluded.triggered, filled_quantity = excluded.filled_quantity, "
         "average_price = excluded.average_price, fees = excluded.fees, "
-        "reserved_margin = excluded.reserved_margin, updated_ms = excluded.updated_ms");
+        "reserved_margin = excluded.reserved_margin, updated_ms = excluded.updated_ms, "
+        "liquidity = COALESCE(excluded.liquidity, liquidity)");
     stmt.bind(1, o.id).bind(2, o.user_id);
     bind_optional(stmt, 3, o.client_order_id);
     stmt.bind(4, o.symbol)
@@ -175,6 +177,10 @@ void write_order(Connection& c, const domain::Order& o) {
     bind_optional(stmt, 18, units(o.take_profit));
     bind_optional(stmt, 19, units(o.trailing_stop_pct));
     stmt.bind(20, o.reserved_margin.units()).bind(21, o.created_ms).bind(22, o.updated_ms);
+    bind_optional(stmt, 23,
+                  liquidity ? std::optional<std::string>(
+                                  *liquidity == domain::Liquidity::kMaker ? "maker" : "taker")
+                            : std::nullopt);
     stmt.step();
 }
 
@@ -214,21 +220,14 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
     const auto& user_id = write.account.user_id;
     std::int64_t now_ms = 0;
     for (const auto& order : changes.orders) {
-        write_order(c, order);
+        std::optional<domain::Liquidity> liquidity;
+        for (const auto& fill : changes.fills) {
+            if (fill.order_id == order.id) {
+                liquidity = fill.liquidity;
+            }
+        }
+        write_order(c, order, liquidity);
         now_ms = std::max(now_ms, order.updated_ms);
-    }
-    for (const auto& fill : changes.fills) {
-        c.prepare(
-             "INSERT INTO fills (user_id, order_id, seq, symbol, side, quantity, price, fee, "
-             "liquidity, time_ms) VALUES (?, ?, (SELECT COUNT(*) FROM fills WHERE user_id = ? AND "
-             "order_id = ?), ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(
-                user_id, fill.order_id, user_id, fill.order_id, fill.symbol, to_string(fill.side),
-                fill.quantity.units(), fill.price.units(), fill.fee.units(),
-                std::string_view(fill.liquidity == domain::Liquidity::kMaker ? "maker" : "taker"),
-                fill.time_ms)
-            .step();
-        now_ms = std::max(now_ms, fill.time_ms);
     }
     for (const auto& symbol : changes.closed_positions) {
         c.prepare("DELETE FROM positions WHERE user_id = ? AND symbol = ?")
@@ -340,25 +339,23 @@ std::optional<domain::Order> SqliteStore::find_order_by_client_id(
 }
 
 std::vector<domain::Fill> SqliteStore::fills(std::string_view user_id, std::string_view order_id) {
+    // An order fills once and in full; its row carries that fill.
     auto connection = reader();
     auto s = connection->prepare(
-        "SELECT order_id, symbol, side, quantity, price, fee, liquidity, time_ms FROM fills "
-        "WHERE user_id = ? AND order_id = ? ORDER BY seq");
+        "SELECT id, symbol, side, filled_quantity, average_price, fees, liquidity, updated_ms "
+        "FROM orders WHERE user_id = ? AND id = ? AND liquidity IS NOT NULL");
     s.bind_all(user_id, order_id);
-    std::vector<domain::Fill> out;
-    while (s.step()) {
-        domain::Fill f;
-        f.order_id = s.text(0);
-        f.symbol = s.text(1);
-        f.side = parsed(domain::parse_side(s.text(2)), "fill side");
-        f.quantity = decimal(s, 3);
-        f.price = decimal(s, 4);
-        f.fee = decimal(s, 5);
-        f.liquidity = s.text(6) == "maker" ? domain::Liquidity::kMaker : domain::Liquidity::kTaker;
-        f.time_ms = s.integer(7);
-        out.push_back(std::move(f));
-    }
-    return out;
+    return collect(s, [](const Statement& row) {
+        return domain::Fill{
+            row.text(0),
+            row.text(1),
+            parsed(domain::parse_side(row.text(2)), "order side"),
+            decimal(row, 3),
+            decimal(row, 4),
+            decimal(row, 5),
+            row.text(6) == "maker" ? domain::Liquidity::kMaker : domain::Liquidity::kTaker,
+            row.integer(7)};
+    });
 }
 
 std::vector<domain::Order> SqliteStore::orders(std::string_view user_id,
