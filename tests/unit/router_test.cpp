@@ -86,3 +86,27 @@ TEST(HttpRequest, QueryParametersArePercentDecoded) {
 
 }  // namespace
 }  // namespace botcore::api
+
+namespace botcore::api {
+namespace {
+
+TEST(Responder, AnswersOnlyOnce) {
+    std::vector<int> statuses;
+    Responder respond([&statuses](HttpResponse response) { statuses.push_back(response.status); });
+    respond(json_response(201, "{}"));
+    respond(json_response(200, "{}"));
+    EXPECT_EQ(statuses, std::vector<int>{201});
+}
+
+TEST(Responder, DroppedWithoutAnAnswerRepliesWithA500InsteadOfHanging) {
+    std::vector<int> statuses;
+    {
+        Responder respond(
+            [&statuses](HttpResponse response) { statuses.push_back(response.status); });
+        Responder copy = respond;  // copies share one answer
+    }
+    EXPECT_EQ(statuses, std::vector<int>{500});
+}
+
+}  // namespace
+}  // namespace botcore::api
