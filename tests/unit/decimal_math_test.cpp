@@ -1,4 +1,5 @@
 #include "domain/decimal_math.hpp"
+#include "domain_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,15 +10,8 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
 
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 

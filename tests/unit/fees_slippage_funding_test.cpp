@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include "domain_test_support.hpp"
 
 #include <ostream>
 
@@ -8,15 +9,7 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
-
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
 
 TEST(FeeModel, ChargesTakerAndMakerRatesOfTheNotional) {
     const FeeModel fees;

@@ -1,4 +1,5 @@
 #include "domain/margin.hpp"
+#include "domain_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,15 +7,7 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
-
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
 
 TEST(MaintenanceRate, FollowsTheLeverageTiers) {
     struct Row {

@@ -1,4 +1,5 @@
 #include "domain/performance.hpp"
+#include "domain_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,15 +9,7 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
-
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
 
 Trade trade(const char* pnl, const char* fees, std::int64_t closed_ms) {
     Trade t;

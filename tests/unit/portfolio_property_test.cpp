@@ -1,6 +1,7 @@
 // Property tests: seeded random sequences of orders, closes, protection, funding and price
 // moves; the book's invariants are checked after every step.
 #include <gtest/gtest.h>
+#include "domain_test_support.hpp"
 
 #include <ostream>
 
@@ -18,15 +19,8 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
 
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
 Decimal add(Decimal a, Decimal b) {
     return *checked_add(a, b);
 }

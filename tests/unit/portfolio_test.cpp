@@ -1,4 +1,5 @@
 #include "domain/portfolio.hpp"
+#include "domain_test_support.hpp"
 
 #include "domain/decimal_math.hpp"
 
@@ -11,20 +12,7 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
-
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
-
-Portfolio::IdSource counter_ids() {
-    auto next = std::make_shared<int>(0);
-    return [next] { return "id" + std::to_string(++*next); };
-}
 
 Account account_with(const char* maker = "0.0002", const char* taker = "0.0004") {
     Account a;

@@ -1,5 +1,6 @@
 // Every invalid input is refused with the field at fault and leaves the portfolio unchanged.
 #include <gtest/gtest.h>
+#include "domain_test_support.hpp"
 
 #include <ostream>
 
@@ -11,20 +12,7 @@
 
 namespace botcore::domain {
 
-inline void PrintTo(const Decimal& value, std::ostream* out) {
-    *out << value.to_string();
-}
-
 namespace {
-
-Decimal d(const char* text) {
-    return *Decimal::parse(text);
-}
-
-Portfolio::IdSource counter_ids() {
-    auto next = std::make_shared<int>(0);
-    return [next] { return "id" + std::to_string(++*next); };
-}
 
 OrderRequest buy_btc(const char* qty = "0.1") {
     OrderRequest r;
