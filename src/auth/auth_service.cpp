@@ -109,7 +109,7 @@ std::expected<ports::User, AuthError> AuthService::register_user(
                   "display_name"));
     }
     const auto now = clock_.now_ms();
-    ports::NewUser user{ports::User{ports::new_id(now), *normalized, std::move(name), now},
+    ports::NewUser user{ports::User{ids_.next(now), *normalized, std::move(name), now},
                         hash_password(password, settings_.password_cost),
                         settings_.initial_balance};
     auto created = store_.create_user(user, {user.user.id, std::string(ip), "register", "", now});

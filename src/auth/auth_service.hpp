@@ -15,6 +15,7 @@
 #include "auth/revocation_list.hpp"
 #include "domain/decimal.hpp"
 #include "ports/clock.hpp"
+#include "ports/ids.hpp"
 #include "ports/store.hpp"
 
 namespace botcore::auth {
@@ -99,6 +100,7 @@ class AuthService {
     // Expiry and revocation are still checked on every use.
     mutable BoundedCache<AccessClaims> verified_tokens_{16384};
     mutable BoundedCache<ports::User> users_{16384};
+    ports::IdGenerator ids_;
 };
 
 }  // namespace botcore::auth

@@ -169,7 +169,7 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
             return nullptr;
         }
         book->portfolio.emplace(
-            std::move(*state), [this] { return ports::new_id(clock_.now_ms()); },
+            std::move(*state), [this] { return ids_.next(clock_.now_ms()); },
             domain::SymbolCatalog::default_catalog(), settings_.slippage);
         std::lock_guard lock(book->mutex);
         book->committed = book->portfolio->state();

@@ -22,6 +22,7 @@
 #include "engine/trigger_book.hpp"
 #include "market/price_book.hpp"
 #include "ports/clock.hpp"
+#include "ports/ids.hpp"
 #include "ports/trading_store.hpp"
 
 namespace botcore::engine {
@@ -155,6 +156,7 @@ class TradingService {
     const ports::Clock& clock_;
     TradingSettings settings_;
     TriggerBook triggers_;
+    ports::IdGenerator ids_;
 
     mutable std::shared_mutex books_mutex_;
     std::unordered_map<std::string, std::shared_ptr<Book>> books_;

@@ -3,20 +3,18 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include <array>
-
 namespace botcore::ports {
 
-std::string new_id(std::int64_t now_ms) {
-    static const bool ready = sodium_init() >= 0;
-    (void)ready;
-    std::array<unsigned char, 8> random{};
-    randombytes_buf(random.data(), random.size());
-    std::uint64_t bits = 0;
-    for (const auto byte : random) {
-        bits = (bits << 8) | byte;
+IdGenerator::IdGenerator() {
+    if (sodium_init() < 0) {
+        throw std::runtime_error("libsodium could not be initialised");
     }
-    return fmt::format("{:012x}{:016x}", static_cast<std::uint64_t>(now_ms), bits);
+}
+
+std::string IdGenerator::next(std::int64_t now_ms) {
+    const auto sequence = sequence_.fetch_add(1, std::memory_order_relaxed);
+    return fmt::format("{:012x}{:08x}{:08x}", static_cast<std::uint64_t>(now_ms), sequence,
+                       randombytes_random());
 }
 
 }  // namespace botcore::ports
