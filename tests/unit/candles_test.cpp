@@ -1,0 +1,79 @@
+#include "market/candles.hpp"
+
+#include <gtest/gtest.h>
+
+namespace botcore::market {
+namespace {
+
+using domain::Decimal;
+
+Decimal d(std::string_view text) {
+    return *Decimal::parse(text);
+}
+
+constexpr std::int64_t kMinute = 60'000;
+constexpr std::int64_t kT0 = 1'795'000'020'000 - (1'795'000'020'000 % 3'600'000);  // on the hour
+
+TEST(Candles, TicksOfOneMinuteMakeOneCandleWithOpenHighLowCloseAndVolume) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0 + 1000);
+    candles.on_tick(d("105"), d("2"), kT0 + 20'000);
+    candles.on_tick(d("98"), d("0.5"), kT0 + 40'000);
+    candles.on_tick(d("101"), d("1"), kT0 + 59'999);
+    const auto& candle = candles.current(Interval::k1m);
+    ASSERT_TRUE(candle.has_value());
+    EXPECT_EQ(*candle, (Candle{kT0, d("100"), d("105"), d("98"), d("101"), d("4.5"), false}));
+}
+
+TEST(Candles, TheFirstTickOfTheNextMinuteClosesTheCandle) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0);
+    const auto closed = candles.on_tick(d("102"), d("1"), kT0 + kMinute);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].interval, Interval::k1m);
+    EXPECT_TRUE(closed[0].candle.closed);
+    EXPECT_EQ(closed[0].candle.close, d("100"));
+    EXPECT_EQ(candles.current(Interval::k1m)->open_ms, kT0 + kMinute);
+    EXPECT_EQ(candles.current(Interval::k1m)->open, d("102"));
+}
+
+TEST(Candles, LongerIntervalsCloseOnTheirOwnBoundaries) {
+    CandleAggregator candles;
+    std::vector<Interval> closed_at_5m;
+    for (int minute = 0; minute <= 5; ++minute) {
+        for (const auto& c : candles.on_tick(d("100"), d("1"), kT0 + minute * kMinute)) {
+            if (minute == 5) {
+                closed_at_5m.push_back(c.interval);
+            }
+        }
+    }
+    EXPECT_EQ(closed_at_5m, (std::vector<Interval>{Interval::k1m, Interval::k5m}));
+    EXPECT_EQ(candles.current(Interval::k15m)->volume, d("6"));
+    EXPECT_EQ(candles.current(Interval::k1h)->open_ms, kT0);
+}
+
+TEST(Candles, AGapLeavesNoEmptyCandles) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0);
+    const auto closed = candles.on_tick(d("90"), d("1"), kT0 + 3 * kMinute + 5);
+    ASSERT_EQ(closed.size(), 1u);  // only the 1m candle that had ticks
+    EXPECT_EQ(candles.current(Interval::k1m)->open_ms, kT0 + 3 * kMinute);
+}
+
+TEST(Candles, ALateTickIsIgnored) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0 + kMinute);
+    EXPECT_TRUE(candles.on_tick(d("1"), d("1"), kT0 + 10).empty());
+    EXPECT_EQ(candles.current(Interval::k1m)->low, d("100"));
+}
+
+TEST(Candles, IntervalsParseFromTheirNames) {
+    for (const auto interval : kIntervals) {
+        EXPECT_EQ(parse_interval(to_string(interval)), interval);
+    }
+    EXPECT_EQ(parse_interval("2m"), std::nullopt);
+    EXPECT_EQ(interval_ms(Interval::k15m), 15 * kMinute);
+}
+
+}  // namespace
+}  // namespace botcore::market
