@@ -290,6 +290,7 @@ void add_trading_routes(Router& router, TradingContext context) {
     auto& trading = context.trading;
     auto& store = context.store;
     auto& prices = context.prices;
+    auto& candles = context.candles;
     const auto reply_error = [](const Responder& respond, const auto& error) {
         respond(error_response(to_api_error(error)));
     };
@@ -540,6 +541,60 @@ void add_trading_routes(Router& router, TradingContext context) {
                          respond(json_response(200, json.take()));
                      }));
 
+    router.add_async(
+        Method::kGet, "/api/market/candles/{symbol}",
+        authenticated(auth, [&candles](const std::string&, const HttpRequest& request,
+                                       const PathParams& params, Responder respond) {
+            const std::string symbol(params.get("symbol"));
+            if (domain::SymbolCatalog::default_catalog().find(symbol) == nullptr) {
+                respond(error_response(ApiError::not_found("unknown symbol '" + symbol + "'")));
+                return;
+            }
+            const auto interval =
+                market::parse_interval(request.query_param("interval").value_or("1m"));
+            if (!interval) {
+                respond(error_response(
+                    ApiError::validation("interval", "interval must be 1m, 5m, 15m or 1h")));
+                return;
+            }
+            int limit = 500;
+            if (const auto text = request.query_param("limit")) {
+                const auto [end, ec] =
+                    std::from_chars(text->data(), text->data() + text->size(), limit);
+                if (ec != std::errc{} || end != text->data() + text->size() || limit < 1 ||
+                    limit > 1000) {
+                    respond(error_response(
+                        ApiError::validation("limit", "limit must be an integer from 1 to 1000")));
+                    return;
+                }
+            }
+            auto end_ms = time_param(request, "end_ms");
+            if (!end_ms) {
+                respond(error_response(end_ms.error()));
+                return;
+            }
+            JsonWriter json;
+            json.begin_object();
+            json.field("symbol", symbol);
+            json.field("interval", market::to_string(*interval));
+            json.key("candles");
+            json.begin_array();
+            for (const auto& c : candles.candles(symbol, *interval, *end_ms, limit)) {
+                json.begin_object();
+                json.field("open_ms", c.open_ms);
+                json.field("open", c.open.to_string());
+                json.field("high", c.high.to_string());
+                json.field("low", c.low.to_string());
+                json.field("close", c.close.to_string());
+                json.field("volume", c.volume.to_string());
+                json.field("closed", c.closed);
+                json.end_object();
+            }
+            json.end_array();
+            json.end_object();
+            respond(json_response(200, json.take()));
+        }));
+
     router.add_async(Method::kGet, "/api/market/prices",
                      authenticated(auth, [&prices](const std::string&, const HttpRequest&,
                                                    const PathParams&, Responder respond) {
@@ -563,8 +618,8 @@ void add_trading_routes(Router& router, TradingContext context) {
         // Answers once every trigger the price reached has been evaluated and committed.
         router.add_async(
             Method::kPost, "/api/market/prices",
-            authenticated(auth, [&trading](const std::string&, const HttpRequest& request,
-                                           const PathParams&, Responder respond) {
+            authenticated(auth, [&trading, &candles](const std::string&, const HttpRequest& request,
+                                                     const PathParams&, Responder respond) {
                 JsonFields body(request.body, {"symbol", "price", "ts_ms"});
                 auto symbol = body.required_string("symbol");
                 auto price = body.required_decimal("price");
@@ -583,8 +638,13 @@ void add_trading_routes(Router& router, TradingContext context) {
                 const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count();
-                trading.on_price(symbol, price, ts.value_or(now),
-                                 [respond] { respond(no_content()); });
+                // Answered once the candles it closed and every trigger it reached are stored.
+                const auto ts_ms = ts.value_or(now);
+                candles.on_tick(symbol, price, Decimal{}, ts_ms,
+                                [&trading, symbol, price, ts_ms, respond] {
+                                    trading.on_price(symbol, price, ts_ms,
+                                                     [respond] { respond(no_content()); });
+                                });
             }));
     }
 }

@@ -5,6 +5,7 @@
 #include "api/router.hpp"
 #include "auth/auth_service.hpp"
 #include "engine/trading_service.hpp"
+#include "market/candle_book.hpp"
 #include "market/price_book.hpp"
 #include "ports/trading_store.hpp"
 
@@ -15,6 +16,7 @@ struct TradingContext {
     engine::TradingService& trading;
     ports::TradingStore& store;
     market::PriceBook& prices;
+    market::CandleBook& candles;
     // Lets an authenticated client set prices (tests and demos without a feed).
     bool manual_prices = false;
 };

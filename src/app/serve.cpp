@@ -15,6 +15,7 @@
 #include "auth/auth_service.hpp"
 #include "domain/decimal_math.hpp"
 #include "engine/trading_service.hpp"
+#include "market/candle_book.hpp"
 #include "market/price_book.hpp"
 #include "market/simulated_feed.hpp"
 #include "net/http_server.hpp"
@@ -162,7 +163,8 @@ int run_serve(const Config& config) {
         engine::TradingService trading(store, prices, clock, trading_settings(config.trading));
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
-        api::add_trading_routes(router, {auth, trading, store, prices, manual_prices});
+        market::CandleBook candles(store);
+        api::add_trading_routes(router, {auth, trading, store, prices, candles, manual_prices});
         add_trading_collectors(metrics, trading, store);
         std::optional<market::SimulatedFeed> feed;
         if (!manual_prices) {
@@ -170,8 +172,12 @@ int run_serve(const Config& config) {
                                             domain::SymbolCatalog::default_catalog(),
                                             config.market.volatility_bp / 10'000.0),
                          std::chrono::milliseconds(config.market.tick_interval_ms),
-                         [&trading](const std::string& symbol, domain::Decimal price,
-                                    std::int64_t ts) { trading.on_price(symbol, price, ts); });
+                         [&trading, &candles](const std::string& symbol, domain::Decimal price,
+                                              std::int64_t ts) {
+                             // The simulator trades no volume: candles count it as zero.
+                             candles.on_tick(symbol, price, domain::Decimal{}, ts);
+                             trading.on_price(symbol, price, ts);
+                         });
         }
 
         net::HttpServer server(limits, router, metrics, instance, log, config.log.access);
@@ -190,11 +196,19 @@ int run_serve(const Config& config) {
         ops::PeriodicTask funding(std::chrono::minutes(1),
                                   [&trading] { trading.charge_funding(); });
         funding.start();
+        // Retention: market data is kept 7 days.
+        ops::PeriodicTask retention(std::chrono::hours(1), [&store, &clock, &log] {
+            const auto deleted =
+                store.delete_candles_before(clock.now_ms() - 7LL * 24 * 3600 * 1000);
+            log->info(R"("msg":"retention","market_data_deleted":{})", deleted);
+        });
+        retention.start();
         std::printf("listening on http://%s\n", bound->c_str());
         std::fflush(stdout);
         server.run();
         // Stop producing work, then let every acknowledged-to-be write reach the disk before
         // the server (whose threads the answers are posted to) goes away.
+        retention.stop();
         funding.stop();
         if (feed) {
             feed->stop();

@@ -145,3 +145,39 @@ TEST_F(SqliteStoreTest, TableSizesCoverTheSchema) {
 
 }  // namespace
 }  // namespace botcore::adapters::sqlite
+
+namespace botcore::adapters::sqlite {
+namespace {
+
+market::Candle candle(std::int64_t open_ms, std::int64_t close) {
+    const auto c = domain::Decimal::from_integer(close);
+    return {open_ms, c, c, c, c, domain::Decimal{}, true};
+}
+
+TEST_F(SqliteStoreTest, CandlesComeBackOldestFirstUpToTheLimit) {
+    for (int i = 0; i < 5; ++i) {
+        store.save_candle("BTCUSDT", market::Interval::k1m, candle(i * 60'000, 100 + i), {});
+    }
+    store.save_candle("ETHUSDT", market::Interval::k1m, candle(0, 7), {});
+    store.flush();
+    const auto last3 = store.candles("BTCUSDT", market::Interval::k1m, std::nullopt, 3);
+    ASSERT_EQ(last3.size(), 3u);
+    EXPECT_EQ(last3.front().open_ms, 2 * 60'000);
+    EXPECT_EQ(last3.back().close, domain::Decimal::from_integer(104));
+    const auto before = store.candles("BTCUSDT", market::Interval::k1m, 2 * 60'000, 10);
+    EXPECT_EQ(before.size(), 2u);
+    EXPECT_TRUE(store.candles("BTCUSDT", market::Interval::k5m, std::nullopt, 10).empty());
+}
+
+TEST_F(SqliteStoreTest, RetentionDeletesOnlyCandlesOlderThanTheCutoff) {
+    store.save_candle("BTCUSDT", market::Interval::k1m, candle(1000, 1), {});
+    store.save_candle("BTCUSDT", market::Interval::k1m, candle(5000, 2), {});
+    store.flush();
+    EXPECT_EQ(store.delete_candles_before(5000), 1);
+    const auto left = store.candles("BTCUSDT", market::Interval::k1m, std::nullopt, 10);
+    ASSERT_EQ(left.size(), 1u);
+    EXPECT_EQ(left[0].open_ms, 5000);
+}
+
+}  // namespace
+}  // namespace botcore::adapters::sqlite

@@ -387,3 +387,24 @@ def test_performance_counts_closed_trades_only(trader):
     loss = D("10") + D("0.048") + D("0.044")
     assert D(p["gross_profit"]) == win and D(p["gross_loss"]) == loss
     assert D(p["max_drawdown"]) == loss
+
+
+def test_candles_aggregate_the_prices_per_minute(trader):
+    minute = 60_000
+    t0 = 1_790_000_000_000 - 1_790_000_000_000 % minute + 2 * 3_600_000
+    for offset, price in [(1000, "10"), (20_000, "12"), (40_000, "9"), (59_000, "11"),
+                          (minute + 5000, "13")]:
+        r = trader.req("POST", "/api/market/prices",
+                       {"symbol": "XLMUSDT", "price": price, "ts_ms": t0 + offset})
+        assert r.status == 204, r.body
+    r = trader.req("GET", "/api/market/candles/XLMUSDT?interval=1m&limit=10")
+    assert r.status == 200, r.body
+    candles = r.json["candles"]
+    assert [(c["open_ms"], c["open"], c["high"], c["low"], c["close"], c["closed"])
+            for c in candles[-2:]] == [
+        (t0, "10", "12", "9", "11", True),
+        (t0 + minute, "13", "13", "13", "13", False),
+    ]
+    assert_error(trader.req("GET", "/api/market/candles/XLMUSDT?interval=2m"), 422,
+                 "validation_failed", "interval")
+    assert_error(trader.req("GET", "/api/market/candles/NOPE"), 404, "not_found")

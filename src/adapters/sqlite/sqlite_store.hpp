@@ -11,13 +11,16 @@
 #include "adapters/sqlite/group_commit.hpp"
 #include "adapters/sqlite/sqlite_db.hpp"
 #include "ops/periodic_task.hpp"
+#include "ports/market_store.hpp"
 #include "ports/store.hpp"
 #include "ports/trading_store.hpp"
 
 namespace botcore::adapters::sqlite {
 
 // Users and sessions are in sqlite_store.cpp, trading in sqlite_trading_store.cpp.
-class SqliteStore final : public ports::Store, public ports::TradingStore {
+class SqliteStore final : public ports::Store,
+                          public ports::TradingStore,
+                          public ports::MarketStore {
   public:
     // Opens (creating) data_dir/botcore.db. Throws StoreUnavailable if it cannot.
     SqliteStore(const std::string& data_dir, int readers);
@@ -63,6 +66,13 @@ class SqliteStore final : public ports::Store, public ports::TradingStore {
     std::vector<domain::Trade> all_trades(std::string_view user_id) override;
     std::vector<std::string> users_with_open_books() override;
     std::int64_t open_positions() override;
+    // MarketStore (sqlite_market_store.cpp)
+    void save_candle(std::string_view symbol, market::Interval interval,
+                     const market::Candle& candle, std::function<void()> done) override;
+    std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
+                                        std::optional<std::int64_t> end_ms, int limit) override;
+    std::int64_t delete_candles_before(std::int64_t cutoff_ms) override;
+
     // Waits until every write submitted so far has committed.
     void flush() { committer_->flush(); }
     // Group commit so far: transactions committed and the writes they carried.

@@ -1,0 +1,58 @@
+// SqliteStore's MarketStore half: closed candles in market_data.
+#include <fmt/format.h>
+
+#include "adapters/sqlite/sqlite_store.hpp"
+
+namespace botcore::adapters::sqlite {
+
+void SqliteStore::save_candle(std::string_view symbol, market::Interval interval,
+                              const market::Candle& candle, std::function<void()> done) {
+    committer_->submit(
+        [symbol = std::string(symbol), interval, candle](Connection& c) {
+            c.prepare(
+                 "INSERT OR REPLACE INTO market_data (symbol, interval, timestamp, open, high, "
+                 "low, "
+                 "close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind_all(symbol, market::to_string(interval), candle.open_ms, candle.open.units(),
+                          candle.high.units(), candle.low.units(), candle.close.units(),
+                          candle.volume.units())
+                .step();
+        },
+        [done = std::move(done)](std::exception_ptr) {
+            if (done) {
+                done();
+            }
+        });
+}
+
+std::vector<market::Candle> SqliteStore::candles(std::string_view symbol, market::Interval interval,
+                                                 std::optional<std::int64_t> end_ms, int limit) {
+    auto connection = reader();
+    auto s = connection->prepare(
+        "SELECT timestamp, open, high, low, close, volume FROM market_data WHERE symbol = ?1 "
+        "AND interval = ?2 AND (?3 IS NULL OR timestamp < ?3) ORDER BY timestamp DESC LIMIT ?4");
+    s.bind(1, symbol).bind(2, market::to_string(interval));
+    if (end_ms) {
+        s.bind(3, *end_ms);
+    } else {
+        s.bind_null(3);
+    }
+    s.bind(4, limit);
+    std::vector<market::Candle> out;
+    while (s.step()) {
+        const auto units = [&s](int column) {
+            return domain::Decimal::from_units(s.integer(column));
+        };
+        out.push_back({s.integer(0), units(1), units(2), units(3), units(4), units(5), true});
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::int64_t SqliteStore::delete_candles_before(std::int64_t cutoff_ms) {
+    std::lock_guard lock(writer_mutex_);
+    writer_->prepare("DELETE FROM market_data WHERE timestamp < ?").bind_all(cutoff_ms).step();
+    return sqlite3_changes64(writer_->handle());
+}
+
+}  // namespace botcore::adapters::sqlite

@@ -1,0 +1,47 @@
+#include "market/candle_book.hpp"
+
+#include <atomic>
+#include <memory>
+
+namespace botcore::market {
+
+void CandleBook::on_tick(const std::string& symbol, domain::Decimal price, domain::Decimal volume,
+                         std::int64_t ts_ms, std::function<void()> done) {
+    std::vector<ClosedCandle> closed;
+    {
+        std::lock_guard lock(mutex_);
+        closed = aggregators_[symbol].on_tick(price, volume, ts_ms);
+    }
+    if (closed.empty()) {
+        if (done) {
+            done();
+        }
+        return;
+    }
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(closed.size());
+    for (const auto& c : closed) {
+        store_.save_candle(symbol, c.interval, c.candle, [remaining, done] {
+            if (remaining->fetch_sub(1) == 1 && done) {
+                done();
+            }
+        });
+    }
+}
+
+std::vector<Candle> CandleBook::candles(const std::string& symbol, Interval interval,
+                                        std::optional<std::int64_t> end_ms, int limit) {
+    std::optional<Candle> open;
+    if (!end_ms) {
+        std::lock_guard lock(mutex_);
+        if (const auto it = aggregators_.find(symbol); it != aggregators_.end()) {
+            open = it->second.current(interval);
+        }
+    }
+    auto out = store_.candles(symbol, interval, end_ms, open ? limit - 1 : limit);
+    if (open && limit > 0) {
+        out.push_back(*open);
+    }
+    return out;
+}
+
+}  // namespace botcore::market

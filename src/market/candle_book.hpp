@@ -1,0 +1,36 @@
+// Candles of every symbol: ticks go in, closed candles go to the store, and readers get the
+// stored history plus the candle still being built. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "market/candles.hpp"
+#include "ports/market_store.hpp"
+
+namespace botcore::market {
+
+class CandleBook {
+  public:
+    explicit CandleBook(ports::MarketStore& store) : store_(store) {}
+
+    // done (optional) runs once the candles this tick closed are stored.
+    void on_tick(const std::string& symbol, domain::Decimal price, domain::Decimal volume,
+                 std::int64_t ts_ms, std::function<void()> done = {});
+    // The newest `limit` candles opening before end_ms, oldest first; without end_ms the last
+    // one is the open candle (closed = false).
+    std::vector<Candle> candles(const std::string& symbol, Interval interval,
+                                std::optional<std::int64_t> end_ms, int limit);
+
+  private:
+    ports::MarketStore& store_;
+    std::mutex mutex_;
+    std::map<std::string, CandleAggregator, std::less<>> aggregators_;
+};
+
+}  // namespace botcore::market
