@@ -2,13 +2,16 @@
 
 #include <sodium.h>
 
-#include <charconv>
 #include <vector>
 
 namespace botcore::api {
 
-std::string encode_cursor(const CursorPosition& position) {
-    const std::string plain = std::to_string(position.time_ms) + ":" + position.id;
+namespace {
+constexpr std::string_view kPrefix = "after:";
+}
+
+std::string encode_cursor(std::string_view last_id) {
+    const std::string plain = std::string(kPrefix) + std::string(last_id);
     std::string out(
         sodium_base64_encoded_len(plain.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
     sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(plain.data()),
@@ -17,7 +20,7 @@ std::string encode_cursor(const CursorPosition& position) {
     return out;
 }
 
-std::optional<CursorPosition> decode_cursor(std::string_view cursor) {
+std::optional<std::string> decode_cursor(std::string_view cursor) {
     if (cursor.empty() || cursor.size() > 256) {
         return std::nullopt;
     }
@@ -28,17 +31,10 @@ std::optional<CursorPosition> decode_cursor(std::string_view cursor) {
         return std::nullopt;
     }
     const std::string_view text(reinterpret_cast<const char*>(plain.data()), length);
-    const auto colon = text.find(':');
-    if (colon == std::string_view::npos || colon + 1 >= text.size()) {
+    if (!text.starts_with(kPrefix) || text.size() == kPrefix.size()) {
         return std::nullopt;
     }
-    CursorPosition position;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + colon, position.time_ms);
-    if (ec != std::errc{} || end != text.data() + colon) {
-        return std::nullopt;
-    }
-    position.id = std::string(text.substr(colon + 1));
-    return position;
+    return std::string(text.substr(kPrefix.size()));
 }
 
 }  // namespace botcore::api

@@ -1,7 +1,5 @@
 #include "api/http_types.hpp"
 
-#include <charconv>
-
 namespace botcore::api {
 
 std::string_view to_string(Method method) {

@@ -121,10 +121,6 @@ auto optional_field(const rapidjson::Document& doc, std::optional<ApiError>& err
 
 }  // namespace
 
-bool JsonFields::has(std::string_view name) const {
-    return !error_ && find(impl_->doc, name) != nullptr;
-}
-
 std::optional<std::string> JsonFields::optional_string(std::string_view name) {
     return optional_field(impl_->doc, error_, name, "a string", [](const rapidjson::Value& v) {
         return v.IsString()

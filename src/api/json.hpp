@@ -69,7 +69,6 @@ class JsonFields {
     domain::Decimal required_decimal(std::string_view name);
     // For PATCH: absent -> nullopt; null -> an empty inner optional (clear); else the value.
     std::optional<std::optional<domain::Decimal>> nullable_decimal(std::string_view name);
-    bool has(std::string_view name) const;
     // Records a validation error found by the caller (the first error wins).
     void fail(ApiError error);
 

@@ -23,7 +23,7 @@ void write_fill(JsonWriter& json, const domain::Fill& fill) {
     json.field("price", fill.price.to_string());
     json.field("quantity", fill.quantity.to_string());
     json.field("fee", fill.fee.to_string());
-    json.field("liquidity", fill.liquidity == domain::Liquidity::kMaker ? "maker" : "taker");
+    json.field("liquidity", to_string(fill.liquidity));
     json.field("ts_ms", fill.time_ms);
     json.end_object();
 }
@@ -147,7 +147,7 @@ std::expected<PageRequest, ApiError> page_request(const HttpRequest& request) {
             return std::unexpected(
                 ApiError::validation("cursor", "not a cursor this API returned"));
         }
-        page.after = ports::PageAfter{position->time_ms, position->id};
+        page.after = ports::PageAfter{*position};
     }
     return page;
 }
@@ -167,14 +167,14 @@ std::expected<std::optional<std::int64_t>, ApiError> time_param(const HttpReques
     return std::optional<std::int64_t>(value);
 }
 
-// Items newest first; asked with limit + 1 so a further page is known to exist.
-template <class T, class Write, class Key>
-HttpResponse page_response(std::vector<T> items, int limit, Write write, Key key) {
+// Items newest first; asked with limit + 1 so a further page is known to exist. The cursor is
+// the last item's id (ids are ordered by creation).
+template <class T, class Write>
+HttpResponse page_response(std::vector<T> items, int limit, Write write) {
     std::optional<std::string> next;
     if (static_cast<int>(items.size()) > limit) {
         items.resize(static_cast<std::size_t>(limit));
-        const auto [time_ms, id] = key(items.back());
-        next = encode_cursor({time_ms, id});
+        next = encode_cursor(items.back().id);
     }
     JsonWriter json;
     json.begin_object();
@@ -362,10 +362,7 @@ void add_trading_routes(Router& router, TradingContext context) {
             }
             respond(page_response(
                 store.orders(user_id, query), page->limit,
-                [](JsonWriter& json, const domain::Order& o) { write_order(json, o, nullptr); },
-                [](const domain::Order& o) {
-                    return std::pair{o.created_ms, o.id};
-                }));
+                [](JsonWriter& json, const domain::Order& o) { write_order(json, o, nullptr); }));
         }));
 
     router.add_async(Method::kGet, "/api/orders/{id}",
@@ -474,10 +471,7 @@ void add_trading_routes(Router& router, TradingContext context) {
             }
             ports::TradeQuery query{symbol_param(request), *from, *to, page->after,
                                     page->limit + 1};
-            respond(page_response(store.trades(user_id, query), page->limit, write_trade,
-                                  [](const domain::Trade& t) {
-                                      return std::pair{t.closed_ms, t.id};
-                                  }));
+            respond(page_response(store.trades(user_id, query), page->limit, write_trade));
         }));
 
     router.add_async(Method::kGet, "/api/portfolio/performance",

@@ -4,7 +4,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <array>
 
 #include "ports/ids.hpp"
 

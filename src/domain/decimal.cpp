@@ -1,7 +1,5 @@
 #include "domain/decimal.hpp"
 
-#include <cstdlib>
-
 namespace botcore::domain {
 
 std::optional<Decimal> Decimal::parse(std::string_view text, int max_fraction_digits) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "domain/decimal.hpp"
 
@@ -9,6 +10,8 @@ namespace botcore::domain {
 
 // Maker: a resting order filled by the market. Taker: an order that executed against it.
 enum class Liquidity { kMaker, kTaker };
+std::string_view to_string(Liquidity liquidity);
+std::optional<Liquidity> parse_liquidity(std::string_view text);
 
 struct FeeModel {
     static constexpr Decimal kDefaultMakerRate = Decimal::from_units(20'000);  // 0.02%

@@ -99,9 +99,6 @@ class Store {
     virtual void append_audit(const AuditEvent& audit) = 0;
     virtual std::vector<AuditEvent> audit_log(std::string_view user_id, int limit) = 0;
 
-    // Paper account balance, created with the user.
-    virtual std::optional<domain::Decimal> account_balance(std::string_view user_id) = 0;
-
     // Operations.
     virtual bool ping() = 0;
     virtual std::vector<TableSize> table_sizes() = 0;

@@ -22,9 +22,9 @@ struct TradingWrite {
     domain::Changes changes;
 };
 
-// Keyset position: items strictly older than (time_ms, id).
+// Keyset position: items created strictly before the item with this id (ids are ordered by
+// creation time).
 struct PageAfter {
-    std::int64_t time_ms = 0;
     std::string id;
 };
 

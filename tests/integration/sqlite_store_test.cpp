@@ -36,7 +36,10 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheirVersion) {
 
 TEST_F(SqliteStoreTest, CreatedUserHasAPaperAccountWithTheInitialBalance) {
     add_user("u1", "a@b.co");
-    EXPECT_EQ(store.account_balance("u1"), domain::Decimal::from_integer(10000));
+    const auto book = store.load_portfolio("u1");
+    ASSERT_TRUE(book.has_value());
+    EXPECT_EQ(book->account.balance, domain::Decimal::from_integer(10000));
+    EXPECT_EQ(book->account.initial_balance, domain::Decimal::from_integer(10000));
     const auto found = store.find_user("u1");
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->email, "a@b.co");
@@ -47,7 +50,7 @@ TEST_F(SqliteStoreTest, DuplicateEmailIsRefusedAndCreatesNothing) {
     ports::NewUser again{{"u2", "a@b.co", "n", 1}, "h", domain::Decimal::from_integer(5)};
     EXPECT_FALSE(store.create_user(again, {"u2", "", "register", "", 1}).has_value());
     EXPECT_FALSE(store.find_user("u2").has_value());
-    EXPECT_FALSE(store.account_balance("u2").has_value());
+    EXPECT_FALSE(store.load_portfolio("u2").has_value());
 }
 
 TEST_F(SqliteStoreTest, LoginStateUpdatesCountEveryConcurrentFailure) {

@@ -5,20 +5,22 @@
 namespace botcore::api {
 namespace {
 
-TEST(Cursor, RoundTripsTimeAndId) {
-    const CursorPosition position{1'795'722'563'148, "01a21967ce4c7ee6a36644b0ec0d"};
-    EXPECT_EQ(decode_cursor(encode_cursor(position)), position);
+TEST(Cursor, RoundTripsTheLastId) {
+    EXPECT_EQ(decode_cursor(encode_cursor("01a21967ce4c7ee6a36644b0ec0d")),
+              "01a21967ce4c7ee6a36644b0ec0d");
 }
 
 TEST(Cursor, IsUrlSafe) {
-    const auto cursor = encode_cursor({-1, "id?with/odd+chars"});
+    const auto cursor = encode_cursor("id?with/odd+chars");
     EXPECT_EQ(cursor.find_first_not_of(
                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
               std::string::npos);
 }
 
 TEST(Cursor, RejectsAnythingItDidNotProduce) {
-    for (const char* text : {"", "!!!", "bm90LWEtY3Vyc29y", "MTIz", "OjEyMw", "YWJjOmlk"}) {
+    // "not-a-cursor", "123", ":123", "abc:id", "after:" (no id)
+    for (const char* text :
+         {"", "!!!", "bm90LWEtY3Vyc29y", "MTIz", "OjEyMw", "YWJjOmlk", "YWZ0ZXI6"}) {
         EXPECT_FALSE(decode_cursor(text).has_value()) << text;
     }
     EXPECT_FALSE(decode_cursor(std::string(300, 'A')).has_value());

@@ -298,16 +298,6 @@ std::vector<ports::AuditEvent> SqliteStore::audit_log(std::string_view user_id, 
     return out;
 }
 
-std::optional<domain::Decimal> SqliteStore::account_balance(std::string_view user_id) {
-    auto connection = reader();
-    auto stmt = connection->prepare("SELECT balance FROM accounts WHERE user_id = ?");
-    stmt.bind(1, user_id);
-    if (!stmt.step()) {
-        return std::nullopt;
-    }
-    return domain::Decimal::from_units(stmt.integer(0));
-}
-
 bool SqliteStore::ping() {
     try {
         auto connection = reader();

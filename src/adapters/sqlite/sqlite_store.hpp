@@ -49,7 +49,6 @@ class SqliteStore final : public ports::Store,
                          const ports::AuditEvent& audit) override;
     void append_audit(const ports::AuditEvent& audit) override;
     std::vector<ports::AuditEvent> audit_log(std::string_view user_id, int limit) override;
-    std::optional<domain::Decimal> account_balance(std::string_view user_id) override;
 
     // TradingStore
     std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) override;

@@ -178,9 +178,7 @@ void write_order(Connection& c, const domain::Order& o,
     bind_optional(stmt, 19, units(o.trailing_stop_pct));
     stmt.bind(20, o.reserved_margin.units()).bind(21, o.created_ms).bind(22, o.updated_ms);
     bind_optional(stmt, 23,
-                  liquidity ? std::optional<std::string>(
-                                  *liquidity == domain::Liquidity::kMaker ? "maker" : "taker")
-                            : std::nullopt);
+                  liquidity ? std::optional<std::string>(to_string(*liquidity)) : std::nullopt);
     stmt.step();
 }
 
@@ -265,10 +263,10 @@ std::optional<domain::PortfolioState> SqliteStore::load_portfolio(std::string_vi
     auto connection = reader();
     // One read transaction, so the account, positions and orders are one consistent snapshot.
     connection->exec("BEGIN");
-    struct Rollback {
+    struct EndRead {
         Connection* c;
-        ~Rollback() { sqlite3_exec(c->handle(), "COMMIT", nullptr, nullptr, nullptr); }
-    } end{connection.operator->()};
+        ~EndRead() { sqlite3_exec(c->handle(), "COMMIT", nullptr, nullptr, nullptr); }
+    } end_read{connection.operator->()};
 
     domain::PortfolioState state;
     {
@@ -346,15 +344,14 @@ std::vector<domain::Fill> SqliteStore::fills(std::string_view user_id, std::stri
         "FROM orders WHERE user_id = ? AND id = ? AND liquidity IS NOT NULL");
     s.bind_all(user_id, order_id);
     return collect(s, [](const Statement& row) {
-        return domain::Fill{
-            row.text(0),
-            row.text(1),
-            parsed(domain::parse_side(row.text(2)), "order side"),
-            decimal(row, 3),
-            decimal(row, 4),
-            decimal(row, 5),
-            row.text(6) == "maker" ? domain::Liquidity::kMaker : domain::Liquidity::kTaker,
-            row.integer(7)};
+        return domain::Fill{row.text(0),
+                            row.text(1),
+                            parsed(domain::parse_side(row.text(2)), "order side"),
+                            decimal(row, 3),
+                            decimal(row, 4),
+                            decimal(row, 5),
+                            parsed(domain::parse_liquidity(row.text(6)), "fill liquidity"),
+                            row.integer(7)};
     });
 }
 
