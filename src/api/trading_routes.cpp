@@ -5,6 +5,7 @@
 #include "api/auth_routes.hpp"
 #include "api/cursor.hpp"
 #include "api/json.hpp"
+#include "api/trading_json.hpp"
 #include "domain/symbol.hpp"
 
 namespace botcore::api {
@@ -13,106 +14,9 @@ namespace {
 
 using domain::Decimal;
 
-void decimal_or_null(JsonWriter& json, std::string_view name, const std::optional<Decimal>& value) {
-    json.key(name);
-    value ? json.value(value->to_string()) : json.null();
-}
-
-void write_fill(JsonWriter& json, const domain::Fill& fill) {
-    json.begin_object();
-    json.field("price", fill.price.to_string());
-    json.field("quantity", fill.quantity.to_string());
-    json.field("fee", fill.fee.to_string());
-    json.field("liquidity", to_string(fill.liquidity));
-    json.field("ts_ms", fill.time_ms);
-    json.end_object();
-}
-
-void write_order(JsonWriter& json, const domain::Order& o, const std::vector<domain::Fill>* fills) {
-    json.begin_object();
-    json.field("id", o.id);
-    json.key("client_order_id");
-    o.client_order_id ? json.value(*o.client_order_id) : json.null();
-    json.field("symbol", o.symbol);
-    json.field("side", to_string(o.side));
-    json.field("type", to_string(o.type));
-    json.field("status", to_string(o.status));
-    json.field("quantity", o.quantity.to_string());
-    decimal_or_null(json, "price", o.price);
-    decimal_or_null(json, "stop_price", o.stop_price);
-    json.field("leverage", o.leverage);
-    json.field("reduce_only", o.reduce_only);
-    json.field("triggered", o.triggered);
-    json.field("filled_quantity", o.filled_quantity.to_string());
-    decimal_or_null(json, "average_price", o.average_price);
-    json.field("fees", o.fees.to_string());
-    decimal_or_null(json, "stop_loss", o.stop_loss);
-    decimal_or_null(json, "take_profit", o.take_profit);
-    decimal_or_null(json, "trailing_stop_pct", o.trailing_stop_pct);
-    json.field("created_ms", o.created_ms);
-    json.field("updated_ms", o.updated_ms);
-    if (fills != nullptr) {
-        json.key("fills");
-        json.begin_array();
-        for (const auto& fill : *fills) {
-            write_fill(json, fill);
-        }
-        json.end_array();
-    }
-    json.end_object();
-}
-
-void write_position(JsonWriter& json, const engine::PositionView& view) {
-    const auto& p = view.position;
-    json.begin_object();
-    json.field("symbol", p.symbol);
-    json.field("side", to_string(p.side));
-    json.field("quantity", p.quantity.to_string());
-    json.field("entry_price", p.entry_price.to_string());
-    json.field("mark_price", view.mark_price.to_string());
-    json.field("leverage", p.leverage);
-    json.field("margin", p.margin.to_string());
-    json.field("unrealized_pnl", view.unrealized_pnl.to_string());
-    decimal_or_null(json, "liquidation_price", view.liquidation_price);
-    decimal_or_null(json, "stop_loss", p.stop_loss);
-    decimal_or_null(json, "take_profit", p.take_profit);
-    decimal_or_null(json, "trailing_stop_pct", p.trailing_stop_pct);
-    json.field("opened_ms", p.opened_ms);
-    json.end_object();
-}
-
-void write_trade(JsonWriter& json, const domain::Trade& t) {
-    json.begin_object();
-    json.field("id", t.id);
-    json.field("symbol", t.symbol);
-    json.field("side", to_string(t.side));
-    json.field("quantity", t.quantity.to_string());
-    json.field("entry_price", t.entry_price.to_string());
-    json.field("exit_price", t.exit_price.to_string());
-    json.field("leverage", t.leverage);
-    json.field("realized_pnl", t.realized_pnl.to_string());
-    json.field("fees", t.fees.to_string());
-    json.field("close_reason", to_string(t.close_reason));
-    json.field("opened_ms", t.opened_ms);
-    json.field("closed_ms", t.closed_ms);
-    json.end_object();
-}
-
 HttpResponse account_response(const domain::AccountView& a) {
     JsonWriter json;
-    json.begin_object();
-    json.field("currency", a.currency);
-    json.field("balance", a.balance.to_string());
-    json.field("equity", a.equity.to_string());
-    json.field("margin_used", a.margin_used.to_string());
-    json.field("reserved_margin", a.reserved_margin.to_string());
-    json.field("free_margin", a.free_margin.to_string());
-    decimal_or_null(json, "margin_level", a.margin_level);
-    json.field("unrealized_pnl", a.unrealized_pnl.to_string());
-    json.field("realized_pnl", a.realized_pnl.to_string());
-    json.field("fees_paid", a.fees_paid.to_string());
-    json.field("funding_paid", a.funding_paid.to_string());
-    json.end_object();
+    write_account(json, a);
     return json_response(200, json.take());
 }
 
@@ -574,15 +478,7 @@ void add_trading_routes(Router& router, TradingContext context) {
             json.key("candles");
             json.begin_array();
             for (const auto& c : candles.candles(symbol, *interval, *end_ms, limit)) {
-                json.begin_object();
-                json.field("open_ms", c.open_ms);
-                json.field("open", c.open.to_string());
-                json.field("high", c.high.to_string());
-                json.field("low", c.low.to_string());
-                json.field("close", c.close.to_string());
-                json.field("volume", c.volume.to_string());
-                json.field("closed", c.closed);
-                json.end_object();
+                write_candle(json, c);
             }
             json.end_array();
             json.end_object();
@@ -608,12 +504,13 @@ void add_trading_routes(Router& router, TradingContext context) {
                          respond(json_response(200, json.take()));
                      }));
 
-    if (context.manual_prices) {
+    if (context.manual_tick) {
         // Answers once every trigger the price reached has been evaluated and committed.
         router.add_async(
             Method::kPost, "/api/market/prices",
-            authenticated(auth, [&trading, &candles](const std::string&, const HttpRequest& request,
-                                                     const PathParams&, Responder respond) {
+            authenticated(auth, [tick_to = context.manual_tick](
+                                    const std::string&, const HttpRequest& request,
+                                    const PathParams&, Responder respond) {
                 JsonFields body(request.body, {"symbol", "price", "ts_ms"});
                 auto symbol = body.required_string("symbol");
                 auto price = body.required_decimal("price");
@@ -633,12 +530,8 @@ void add_trading_routes(Router& router, TradingContext context) {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count();
                 // Answered once the candles it closed and every trigger it reached are stored.
-                const auto ts_ms = ts.value_or(now);
-                candles.on_tick(symbol, price, Decimal{}, ts_ms,
-                                [&trading, symbol, price, ts_ms, respond] {
-                                    trading.on_price(symbol, price, ts_ms,
-                                                     [respond] { respond(no_content()); });
-                                });
+                tick_to(ports::Tick{std::move(symbol), price, Decimal{}, ts.value_or(now)},
+                        [respond] { respond(no_content()); });
             }));
     }
 }

@@ -2,11 +2,14 @@
 // trading service, encode.
 #pragma once
 
+#include <functional>
+
 #include "api/router.hpp"
 #include "auth/auth_service.hpp"
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
 #include "market/price_book.hpp"
+#include "ports/feed.hpp"
 #include "ports/trading_store.hpp"
 
 namespace botcore::api {
@@ -17,8 +20,9 @@ struct TradingContext {
     ports::TradingStore& store;
     market::PriceBook& prices;
     market::CandleBook& candles;
-    // Lets an authenticated client set prices (tests and demos without a feed).
-    bool manual_prices = false;
+    // Lets an authenticated client set prices (tests and demos without a feed): the tick goes
+    // here, and done runs once what it caused is committed. Empty: no such route.
+    std::function<void(ports::Tick tick, std::function<void()> done)> manual_tick;
 };
 
 void add_trading_routes(Router& router, TradingContext context);

@@ -23,6 +23,11 @@ struct ServerConfig {
     int idle_timeout_seconds = 60;
     int drain_grace_seconds = 2;
     int shutdown_timeout_seconds = 15;
+    int ws_max_per_user = 5;
+    int ws_send_queue_messages = 256;
+    int ws_messages_per_minute = 100;
+    int ws_ping_interval_seconds = 30;
+    int ws_idle_timeout_seconds = 300;
 };
 
 struct StoreConfig {

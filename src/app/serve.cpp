@@ -12,6 +12,7 @@
 #include "app/commands.hpp"
 #include "app/jwt_secret.hpp"
 #include "app/logging.hpp"
+#include "app/market_pipeline.hpp"
 #include "auth/auth_service.hpp"
 #include "domain/decimal_math.hpp"
 #include "engine/trading_service.hpp"
@@ -100,6 +101,39 @@ net::ServerLimits server_limits(const ServerConfig& server) {
     };
 }
 
+net::WebSocketSettings websocket_settings(const ServerConfig& server) {
+    net::WebSocketSettings settings;
+    settings.max_connections_per_user = server.ws_max_per_user;
+    settings.send_queue_messages = static_cast<std::size_t>(server.ws_send_queue_messages);
+    settings.client_messages_per_minute = server.ws_messages_per_minute;
+    settings.ping_interval = std::chrono::seconds(server.ws_ping_interval_seconds);
+    settings.idle_timeout = std::chrono::seconds(server.ws_idle_timeout_seconds);
+    return settings;
+}
+
+void add_websocket_collectors(ops::MetricsRegistry& metrics, const net::HttpServer& server) {
+    metrics.add_collector([&server](ops::PromWriter& out) {
+        const auto& ws = server.websocket_counters();
+        const auto& hub = server.hub_counters();
+        out.family("websocket_upgrades_total", "counter", "WebSocket sessions opened.");
+        out.sample("websocket_upgrades_total", "", ws.upgrades.load());
+        out.family("websocket_refused_total", "counter",
+                   "Upgrades refused: bad token or the per-user connection limit.");
+        out.sample("websocket_refused_total", "", ws.refused.load());
+        out.family("websocket_slow_closes_total", "counter",
+                   "Connections closed because they could not keep up.");
+        out.sample("websocket_slow_closes_total", "", ws.slow_closes.load());
+        out.family("websocket_client_messages_total", "counter", "Messages received from clients.");
+        out.sample("websocket_client_messages_total", "", ws.client_messages.load());
+        out.family("websocket_messages_published_total", "counter",
+                   "Messages published (each serialized once).");
+        out.sample("websocket_messages_published_total", "", hub.published.load());
+        out.family("websocket_deliveries_total", "counter",
+                   "Copies of published messages handed to connections.");
+        out.sample("websocket_deliveries_total", "", hub.deliveries.load());
+    });
+}
+
 }  // namespace
 
 int run_serve(const Config& config) {
@@ -164,23 +198,39 @@ int run_serve(const Config& config) {
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         market::CandleBook candles(store);
-        api::add_trading_routes(router, {auth, trading, store, prices, candles, manual_prices});
+        net::HttpServer server(limits, router, metrics, instance, log, config.log.access,
+                               websocket_settings(config.server),
+                               [&auth](std::string_view token) -> std::optional<std::string> {
+                                   auto identity = auth.authenticate_token(token);
+                                   if (!identity) {
+                                       return std::nullopt;
+                                   }
+                                   return std::move(identity->user_id);
+                               });
+        MarketPipeline pipeline(candles, trading, server.hub());
+        trading.set_event_sink(pipeline.user_events());
+        std::function<void(ports::Tick, std::function<void()>)> manual_tick;
+        if (manual_prices) {
+            manual_tick = [&pipeline](ports::Tick tick, std::function<void()> done) {
+                pipeline.on_tick(tick, std::move(done));
+            };
+        }
+        api::add_trading_routes(router, {auth, trading, store, prices, candles, manual_tick});
         add_trading_collectors(metrics, trading, store);
+        add_websocket_collectors(metrics, server);
         std::optional<market::SimulatedFeed> feed;
         if (!manual_prices) {
-            feed.emplace(market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
-                                            domain::SymbolCatalog::default_catalog(),
-                                            config.market.volatility_bp / 10'000.0),
-                         std::chrono::milliseconds(config.market.tick_interval_ms),
-                         [&trading, &candles](const std::string& symbol, domain::Decimal price,
-                                              std::int64_t ts) {
-                             // The simulator trades no volume: candles count it as zero.
-                             candles.on_tick(symbol, price, domain::Decimal{}, ts);
-                             trading.on_price(symbol, price, ts);
-                         });
+            feed.emplace(
+                market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
+                                   domain::SymbolCatalog::default_catalog(),
+                                   config.market.volatility_bp / 10'000.0),
+                std::chrono::milliseconds(config.market.tick_interval_ms),
+                [&pipeline](const std::string& symbol, domain::Decimal price, std::int64_t ts) {
+                    // The simulator trades no volume: candles count it as zero.
+                    pipeline.on_tick(ports::Tick{symbol, price, domain::Decimal{}, ts});
+                });
         }
 
-        net::HttpServer server(limits, router, metrics, instance, log, config.log.access);
         auto bound = server.bind(config.server.listen);
         if (!bound) {
             log->error(R"("msg":"{}")", bound.error());

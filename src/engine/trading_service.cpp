@@ -114,13 +114,18 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
             continue;
         }
         if (!outcome.changes.empty()) {
+            auto events = events_of(book->user_id, outcome.changes);
             ports::TradingWrite write{book->portfolio->account(), std::move(outcome.changes)};
             store_.commit(std::move(write),
-                          [this, book, after = std::move(outcome.after)](std::exception_ptr error) {
+                          [this, book, after = std::move(outcome.after),
+                           events = std::move(events)](std::exception_ptr error) mutable {
                               // Reads must see the change before its author is answered.
                               settle(book, error);
                               if (after) {
                                   after(error);
+                              }
+                              if (events && !error) {
+                                  publish_events(book, std::move(*events));
                               }
                               if (auto next = take_next(book)) {
                                   drive(book, std::move(next));
@@ -133,6 +138,37 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
         }
         step = take_next(book);
     }
+}
+
+std::optional<UserEvents> TradingService::events_of(const std::string& user_id,
+                                                    const domain::Changes& changes) const {
+    if (!events_.wants || !events_.wants(user_id)) {
+        return std::nullopt;
+    }
+    UserEvents events;
+    events.user_id = user_id;
+    events.orders = changes.orders;
+    events.trades = changes.trades;
+    for (const auto& position : changes.positions) {
+        events.positions.push_back(position_view(position));
+    }
+    events.closed_positions = changes.closed_positions;
+    return events;
+}
+
+void TradingService::publish_events(const std::shared_ptr<Book>& book, UserEvents events) {
+    std::optional<domain::PortfolioState> state;
+    {
+        std::lock_guard lock(book->mutex);
+        state = book->committed;
+    }
+    if (state) {
+        if (auto view = domain::account_view(*state, prices_.marks())) {
+            events.account = std::move(*view);
+        }
+    }
+    events.ts_ms = clock_.now_ms();
+    events_.publish(std::move(events));
 }
 
 void TradingService::settle(const std::shared_ptr<Book>& book, std::exception_ptr error) {

@@ -55,6 +55,25 @@ struct PositionView {
 template <class T>
 using Reply = std::function<void(std::expected<T, TradingError>)>;
 
+// What one committed command changed for a user, for the user's live connections.
+struct UserEvents {
+    std::string user_id;
+    std::vector<domain::Order> orders;
+    std::vector<domain::Trade> trades;
+    std::vector<PositionView> positions;         // opened or changed
+    std::vector<std::string> closed_positions;   // symbols
+    std::optional<domain::AccountView> account;  // after the change
+    std::int64_t ts_ms = 0;
+};
+
+struct EventSink {
+    // Asked before each commit: whether anyone listens for this user's events (building them
+    // costs copies and an account valuation).
+    std::function<bool(const std::string& user_id)> wants;
+    // Called after the commit, on the committing thread.
+    std::function<void(UserEvents events)> publish;
+};
+
 struct TradingSettings {
     domain::SlippageModel slippage;
     domain::Decimal funding_rate = domain::Decimal::from_units(10'000);  // 0.01% per 8 h
@@ -81,6 +100,9 @@ class TradingService {
     std::expected<std::vector<PositionView>, TradingError> positions(const std::string& user_id);
     // Win rate, profit factor, drawdown and equity curve over the user's closed trades.
     std::expected<domain::Performance, TradingError> performance(const std::string& user_id);
+
+    // Set before traffic starts.
+    void set_event_sink(EventSink sink) { events_ = std::move(sink); }
 
     // A new market price: records it and evaluates the books whose triggers it reached. done
     // (optional) runs when every evaluation it caused has committed.
@@ -150,12 +172,17 @@ class TradingService {
     std::expected<domain::Decimal, TradingError> position_price(const domain::Portfolio& portfolio,
                                                                 const std::string& symbol) const;
     PositionView position_view(const domain::Position& position) const;
+    // The events of changes about to be committed, if anyone listens for this user.
+    std::optional<UserEvents> events_of(const std::string& user_id,
+                                        const domain::Changes& changes) const;
+    void publish_events(const std::shared_ptr<Book>& book, UserEvents events);
 
     ports::TradingStore& store_;
     market::PriceBook& prices_;
     const ports::Clock& clock_;
     TradingSettings settings_;
     TriggerBook triggers_;
+    EventSink events_;
     ports::IdGenerator ids_;
 
     mutable std::shared_mutex books_mutex_;

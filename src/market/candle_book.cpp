@@ -5,27 +5,33 @@
 
 namespace botcore::market {
 
-void CandleBook::on_tick(const std::string& symbol, domain::Decimal price, domain::Decimal volume,
-                         std::int64_t ts_ms, std::function<void()> done) {
-    std::vector<ClosedCandle> closed;
+CandleBook::TickResult CandleBook::on_tick(const std::string& symbol, domain::Decimal price,
+                                           domain::Decimal volume, std::int64_t ts_ms,
+                                           std::function<void()> done) {
+    TickResult result;
     {
         std::lock_guard lock(mutex_);
-        closed = aggregators_[symbol].on_tick(price, volume, ts_ms);
+        auto& aggregator = aggregators_[symbol];
+        result.closed = aggregator.on_tick(price, volume, ts_ms);
+        for (const auto interval : kIntervals) {
+            result.current[static_cast<std::size_t>(interval)] = aggregator.current(interval);
+        }
     }
-    if (closed.empty()) {
+    if (result.closed.empty()) {
         if (done) {
             done();
         }
-        return;
+        return result;
     }
-    auto remaining = std::make_shared<std::atomic<std::size_t>>(closed.size());
-    for (const auto& c : closed) {
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(result.closed.size());
+    for (const auto& c : result.closed) {
         store_.save_candle(symbol, c.interval, c.candle, [remaining, done] {
             if (remaining->fetch_sub(1) == 1 && done) {
                 done();
             }
         });
     }
+    return result;
 }
 
 std::vector<Candle> CandleBook::candles(const std::string& symbol, Interval interval,

@@ -2,6 +2,7 @@
 // stored history plus the candle still being built. Thread-safe.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -19,9 +20,14 @@ class CandleBook {
   public:
     explicit CandleBook(ports::MarketStore& store) : store_(store) {}
 
+    // What a tick changed: the candles it closed, and every interval's candle now being built.
+    struct TickResult {
+        std::vector<ClosedCandle> closed;
+        std::array<std::optional<Candle>, kIntervals.size()> current;
+    };
     // done (optional) runs once the candles this tick closed are stored.
-    void on_tick(const std::string& symbol, domain::Decimal price, domain::Decimal volume,
-                 std::int64_t ts_ms, std::function<void()> done = {});
+    TickResult on_tick(const std::string& symbol, domain::Decimal price, domain::Decimal volume,
+                       std::int64_t ts_ms, std::function<void()> done = {});
     // The newest `limit` candles opening before end_ms, oldest first; without end_ms the last
     // one is the open candle (closed = false).
     std::vector<Candle> candles(const std::string& symbol, Interval interval,

@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -24,6 +25,7 @@
 #include <unordered_map>
 
 #include "api/api_error.hpp"
+#include "net/websocket_session.hpp"
 #include "ports/store.hpp"
 
 namespace botcore::net {
@@ -135,8 +137,10 @@ std::string serialize(const api::HttpResponse& response, std::string_view reques
 }
 
 struct Session {
-    explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+    Session(tcp::socket socket, std::size_t shard_index)
+        : stream(std::move(socket)), shard(shard_index) {}
     beast::tcp_stream stream;
+    std::size_t shard;  // the index of the io_context (and hub shard) it runs on
     bool idle = false;  // waiting for a request with nothing buffered; touched on its thread only
 };
 
@@ -145,7 +149,7 @@ struct Session {
 struct HttpServer::Impl {
     Impl(ServerLimits limits_in, api::Router& router_in, ops::MetricsRegistry& metrics_in,
          ops::InstanceState& instance_in, std::shared_ptr<spdlog::logger> log_in,
-         bool access_log_in)
+         bool access_log_in, WebSocketSettings websocket, TokenCheck check_token)
         : limits(limits_in),
           router(router_in),
           metrics(metrics_in),
@@ -157,11 +161,9 @@ struct HttpServer::Impl {
           workers(static_cast<std::size_t>(std::max(1, limits.worker_threads))),
           acceptor(ioc),
           signals(ioc, SIGINT, SIGTERM),
-          unmatched(metrics.route("unmatched")) {
-        for (auto& route : router.routes()) {
-            route.metrics = &metrics.route(route.pattern);
-        }
-    }
+          unmatched(metrics.route("unmatched")),
+          hub(shard_posts(contexts), websocket.max_connections_per_user),
+          ws_context{hub, std::move(check_token), websocket, instance, log, ws_counters} {}
 
     awaitable<void> accept_loop();
     awaitable<void> serve(std::shared_ptr<Session> session);
@@ -187,6 +189,16 @@ struct HttpServer::Impl {
         return out;
     }
     std::string next_request_id();
+    static std::vector<realtime::Hub::Post> shard_posts(
+        const std::vector<std::unique_ptr<asio::io_context>>& contexts) {
+        std::vector<realtime::Hub::Post> posts;
+        for (const auto& context : contexts) {
+            posts.emplace_back([executor = context->get_executor()](realtime::Hub::Task task) {
+                asio::post(executor, std::move(task));
+            });
+        }
+        return posts;
+    }
 
     ServerLimits limits;
     api::Router& router;
@@ -211,12 +223,28 @@ struct HttpServer::Impl {
     std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
     std::unique_ptr<asio::steady_timer> shutdown_timer;
     std::chrono::steady_clock::time_point shutdown_deadline;
+
+    realtime::Hub hub;
+    WebSocketCounters ws_counters;
+    WebSocketContext ws_context;
 };
 
 HttpServer::HttpServer(ServerLimits limits, api::Router& router, ops::MetricsRegistry& metrics,
                        ops::InstanceState& instance, std::shared_ptr<spdlog::logger> log,
-                       bool access_log)
-    : impl_(std::make_unique<Impl>(limits, router, metrics, instance, std::move(log), access_log)) {
+                       bool access_log, WebSocketSettings websocket, TokenCheck check_token)
+    : impl_(std::make_unique<Impl>(limits, router, metrics, instance, std::move(log), access_log,
+                                   websocket, std::move(check_token))) {}
+
+realtime::Hub& HttpServer::hub() {
+    return impl_->hub;
+}
+
+const WebSocketCounters& HttpServer::websocket_counters() const {
+    return impl_->ws_counters;
+}
+
+const realtime::Hub::Counters& HttpServer::hub_counters() const {
+    return impl_->hub.counters();
 }
 
 HttpServer::~HttpServer() = default;
@@ -260,6 +288,9 @@ std::expected<std::string, std::string> HttpServer::bind(std::string_view listen
 
 void HttpServer::run() {
     auto& impl = *impl_;
+    for (auto& route : impl.router.routes()) {
+        route.metrics = &impl.metrics.route(route.pattern);
+    }
     asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
     impl.signals.async_wait([&impl](auto ec, int sig) { impl.on_signal(ec, sig); });
     std::vector<std::thread> threads;
@@ -303,6 +334,7 @@ void HttpServer::Impl::stop_accepting() {
     stopping = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    hub.close_all_for_restart();
     std::lock_guard lock(sessions_mutex);
     for (auto& [raw, weak] : sessions) {
         if (auto session = weak.lock()) {
@@ -319,9 +351,10 @@ void HttpServer::Impl::stop_accepting() {
 void HttpServer::Impl::check_stopped() {
     // Called with sessions_mutex held.
     const bool timed_out = std::chrono::steady_clock::now() >= shutdown_deadline;
-    if (sessions.empty() || timed_out) {
+    if ((sessions.empty() && instance.ws_connections.load() == 0) || timed_out) {
         if (timed_out) {
-            log->warn(R"("msg":"shutdown timeout: closing {} connections")", sessions.size());
+            log->warn(R"("msg":"shutdown timeout: closing {} connections")",
+                      sessions.size() + static_cast<std::size_t>(instance.ws_connections.load()));
         }
         log->info(R"("msg":"stopped")");
         stop_all();
@@ -358,8 +391,9 @@ void HttpServer::Impl::refuse(tcp::socket& socket) {
 awaitable<void> HttpServer::Impl::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
+        const std::size_t shard = next_context++ % contexts.size();
         tcp::socket socket = co_await acceptor.async_accept(
-            *contexts[next_context++ % contexts.size()], asio::redirect_error(use_awaitable, ec));
+            *contexts[shard], asio::redirect_error(use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
             co_return;
         }
@@ -370,12 +404,13 @@ awaitable<void> HttpServer::Impl::accept_loop() {
             co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
             continue;
         }
-        if (instance.http_connections.load() >= limits.max_connections) {
+        if (instance.http_connections.load() + instance.ws_connections.load() >=
+            limits.max_connections) {
             refuse(socket);
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket));
+        auto session = std::make_shared<Session>(std::move(socket), shard);
         auto executor = session->stream.get_executor();
         asio::co_spawn(executor, serve(std::move(session)), asio::detached);
     }
@@ -461,7 +496,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
     auto& stream = session->stream;
     beast::flat_buffer buffer;
     bool first = true;
-    bool linger = false;  // the peer may still be sending a body we refused
+    bool linger = false;    // the peer may still be sending a body we refused
+    bool upgraded = false;  // the stream now belongs to a WebSocket session
 
     for (;;) {
         http::request_parser<http::string_body> parser;
@@ -538,14 +574,30 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
             request.request_id = given_id && acceptable_request_id(*given_id)
                                      ? std::string(*given_id)
                                      : next_request_id();
-            instance.http_in_flight.fetch_add(1);
-            if (request.path.empty() || request.path.front() != '/') {
+            if (request.path == "/ws" && (stopping || instance.draining)) {
                 response = api::error_response(
-                    api::ApiError::bad_request("the target must be an absolute path"));
+                    api::ApiError::unavailable("this instance is draining; connect to another"));
+            } else if (request.path == "/ws" && !beast::websocket::is_upgrade(message)) {
+                response = api::error_response(
+                    api::ApiError::bad_request("/ws expects a WebSocket upgrade request"));
+            } else if (request.path == "/ws") {
+                auto refused = upgrade_to_websocket(stream, std::move(message), request, ws_context,
+                                                    session->shard);
+                if (!refused) {
+                    upgraded = true;
+                    break;
+                }
+                response = std::move(*refused);
             } else {
-                response = co_await dispatch(request, route_metrics);
+                instance.http_in_flight.fetch_add(1);
+                if (request.path.empty() || request.path.front() != '/') {
+                    response = api::error_response(
+                        api::ApiError::bad_request("the target must be an absolute path"));
+                } else {
+                    response = co_await dispatch(request, route_metrics);
+                }
+                instance.http_in_flight.fetch_sub(1);
             }
-            instance.http_in_flight.fetch_sub(1);
         }
 
         keep_alive = keep_alive && !response.close && !stopping && !instance.draining;
@@ -568,6 +620,12 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
         first = false;
     }
 
+    if (upgraded) {
+        instance.http_connections.fetch_sub(1);
+        std::lock_guard lock(sessions_mutex);
+        sessions.erase(session.get());
+        co_return;
+    }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (linger && stream.socket().is_open()) {
         // Read what the client still sends (bounded), so closing does not reset the connection

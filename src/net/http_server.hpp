@@ -1,6 +1,6 @@
 // The HTTP/1.1 server (Boost.Beast behind a pimpl, so no other layer includes it): keep-alive,
-// timeouts, body limit, a connection cap, per-route metrics and access logs, and a graceful
-// drain on SIGTERM/SIGINT.
+// timeouts, body limit, a connection cap, per-route metrics and access logs, the upgrade to
+// WebSocket on /ws, and a graceful drain on SIGTERM/SIGINT (WebSockets are told to reconnect).
 #pragma once
 
 #include <chrono>
@@ -11,8 +11,10 @@
 #include <string_view>
 
 #include "api/router.hpp"
+#include "net/websocket_settings.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
+#include "realtime/hub.hpp"
 
 namespace spdlog {
 class logger;
@@ -34,7 +36,8 @@ struct ServerLimits {
 class HttpServer {
   public:
     HttpServer(ServerLimits limits, api::Router& router, ops::MetricsRegistry& metrics,
-               ops::InstanceState& instance, std::shared_ptr<spdlog::logger> log, bool access_log);
+               ops::InstanceState& instance, std::shared_ptr<spdlog::logger> log, bool access_log,
+               WebSocketSettings websocket = {}, TokenCheck check_token = {});
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -45,6 +48,11 @@ class HttpServer {
     // the listener closes, in-flight requests finish, idle connections close. A second signal
     // stops at once. Returns when everything has stopped.
     void run();
+
+    // Where /ws messages are published (any thread, before or during run()).
+    realtime::Hub& hub();
+    const WebSocketCounters& websocket_counters() const;
+    const realtime::Hub::Counters& hub_counters() const;
 
   private:
     struct Impl;

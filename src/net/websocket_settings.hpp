@@ -1,0 +1,39 @@
+// What the /ws sessions are allowed and how they are authenticated; no networking types, so the
+// wiring in app/ can fill it in without compiling Beast.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace botcore::net {
+
+struct WebSocketSettings {
+    int max_connections_per_user = 5;
+    std::size_t send_queue_messages = 256;
+    int client_messages_per_minute = 100;
+    std::chrono::seconds ping_interval{30};
+    std::chrono::seconds idle_timeout{300};
+    std::chrono::seconds auth_timeout{5};
+    // A write that has not completed in this long means the client stopped reading.
+    std::chrono::seconds stall_timeout{10};
+    std::size_t max_message_bytes = 4096;
+    std::size_t max_subscriptions = 100;
+};
+
+// The user id a valid access token belongs to.
+using TokenCheck = std::function<std::optional<std::string>(std::string_view token)>;
+
+struct WebSocketCounters {
+    std::atomic<std::uint64_t> upgrades{0};
+    std::atomic<std::uint64_t> refused{0};  // bad token or over the per-user limit
+    std::atomic<std::uint64_t> slow_closes{0};
+    std::atomic<std::uint64_t> client_messages{0};
+};
+
+}  // namespace botcore::net

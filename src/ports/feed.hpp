@@ -1,0 +1,42 @@
+// Where market prices come from: the simulator, a replay of recorded klines, or a live
+// exchange stream. A feed delivers ticks on its own thread until it is stopped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "domain/decimal.hpp"
+
+namespace botcore::ports {
+
+struct Tick {
+    std::string symbol;      // upper case, e.g. BTCUSDT
+    domain::Decimal price;   // the last trade price
+    domain::Decimal volume;  // base-asset volume traded since the symbol's previous tick (>= 0)
+    std::int64_t ts_ms = 0;  // when the price was observed (exchange or simulated time)
+};
+
+enum class FeedHealth {
+    kOk,        // ticks are flowing
+    kStarting,  // not connected yet
+    kDegraded,  // reconnecting, or the source went silent
+    kFinished,  // a replay reached the end of its data
+};
+
+std::string_view to_string(FeedHealth health);
+
+class Feed {
+  public:
+    using OnTick = std::function<void(const Tick& tick)>;
+
+    virtual ~Feed() = default;
+    // Starts delivering ticks to on_tick, one at a time, from a thread of the feed's own.
+    virtual void start(OnTick on_tick) = 0;
+    // Stops delivering; on_tick is not called after stop() returns. Idempotent.
+    virtual void stop() = 0;
+    virtual FeedHealth health() const = 0;
+};
+
+}  // namespace botcore::ports

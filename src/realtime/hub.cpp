@@ -1,0 +1,137 @@
+#include "realtime/hub.hpp"
+
+#include <algorithm>
+
+namespace botcore::realtime {
+
+namespace {
+
+void remove_from(std::unordered_map<std::string, std::vector<Subscriber*>>& map,
+                 const std::string& key, Subscriber* subscriber) {
+    const auto it = map.find(key);
+    if (it == map.end()) {
+        return;
+    }
+    std::erase(it->second, subscriber);
+    if (it->second.empty()) {
+        map.erase(it);
+    }
+}
+
+}  // namespace
+
+Hub::Hub(std::vector<Post> shards, int max_connections_per_user)
+    : max_per_user_(max_connections_per_user) {
+    shards_.reserve(shards.size());
+    for (auto& post : shards) {
+        shards_.push_back(Shard{std::move(post), {}, {}, {}});
+    }
+}
+
+void Hub::publish(std::string channel, Message message) {
+    counters_.published.fetch_add(1, std::memory_order_relaxed);
+    for (auto& shard : shards_) {
+        shard.post([this, &shard, channel, message] {
+            const auto it = shard.channels.find(channel);
+            deliver(it == shard.channels.end() ? nullptr : &it->second, message);
+        });
+    }
+}
+
+void Hub::publish_to_user(std::string user_id, Message message) {
+    for (auto& shard : shards_) {
+        shard.post([this, &shard, user_id, message] {
+            const auto it = shard.users.find(user_id);
+            deliver(it == shard.users.end() ? nullptr : &it->second, message);
+        });
+    }
+}
+
+void Hub::deliver(const std::vector<Subscriber*>* subscribers, const Message& message) {
+    if (subscribers == nullptr) {
+        return;
+    }
+    for (auto* subscriber : *subscribers) {
+        subscriber->deliver(message);
+    }
+    counters_.deliveries.fetch_add(subscribers->size(), std::memory_order_relaxed);
+}
+
+bool Hub::wants_user_events(const std::string& user_id) const {
+    std::lock_guard lock(users_mutex_);
+    return account_followers_.contains(user_id);
+}
+
+bool Hub::acquire_user_slot(const std::string& user_id) {
+    std::lock_guard lock(users_mutex_);
+    auto& count = user_slots_[user_id];
+    if (count >= max_per_user_) {
+        return false;
+    }
+    ++count;
+    return true;
+}
+
+void Hub::release_user_slot(const std::string& user_id) {
+    std::lock_guard lock(users_mutex_);
+    if (const auto it = user_slots_.find(user_id); it != user_slots_.end() && --it->second <= 0) {
+        user_slots_.erase(it);
+    }
+}
+
+void Hub::close_all_for_restart() {
+    for (auto& shard : shards_) {
+        shard.post([&shard] {
+            // Subscribers detach later, on their own completion handlers, never from here.
+            for (auto* subscriber : shard.all) {
+                subscriber->close_for_restart();
+            }
+        });
+    }
+}
+
+void Hub::subscribe(std::size_t shard, const std::string& channel, Subscriber* subscriber) {
+    auto& list = shards_[shard].channels[channel];
+    if (std::find(list.begin(), list.end(), subscriber) == list.end()) {
+        list.push_back(subscriber);
+    }
+}
+
+void Hub::unsubscribe(std::size_t shard, const std::string& channel, Subscriber* subscriber) {
+    remove_from(shards_[shard].channels, channel, subscriber);
+}
+
+void Hub::follow_user(std::size_t shard, const std::string& user_id, Subscriber* subscriber) {
+    auto& list = shards_[shard].users[user_id];
+    if (std::find(list.begin(), list.end(), subscriber) != list.end()) {
+        return;
+    }
+    list.push_back(subscriber);
+    std::lock_guard lock(users_mutex_);
+    ++account_followers_[user_id];
+}
+
+void Hub::unfollow_user(std::size_t shard, const std::string& user_id, Subscriber* subscriber) {
+    auto& users = shards_[shard].users;
+    const auto it = users.find(user_id);
+    if (it == users.end() ||
+        std::find(it->second.begin(), it->second.end(), subscriber) == it->second.end()) {
+        return;
+    }
+    remove_from(users, user_id, subscriber);
+    std::lock_guard lock(users_mutex_);
+    if (const auto f = account_followers_.find(user_id);
+        f != account_followers_.end() && --f->second <= 0) {
+        account_followers_.erase(f);
+    }
+}
+
+void Hub::attach(std::size_t shard, Subscriber* subscriber) {
+    shards_[shard].all.insert(subscriber);
+}
+
+void Hub::detach(std::size_t shard, Subscriber* subscriber) {
+    shards_[shard].all.erase(subscriber);
+}
+
+}  // namespace botcore::realtime

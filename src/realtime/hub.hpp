@@ -1,0 +1,82 @@
+// Who receives what on /ws. Connections are split into shards, one per network thread; a shard's
+// subscriptions are touched only on its own thread, so publishing a message costs one post per
+// shard, and delivering it needs no lock. Per-user connection counts are instance-wide.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "realtime/send_queue.hpp"
+
+namespace botcore::realtime {
+
+// A WebSocket connection as the hub sees it. Every call comes on the connection's own shard
+// thread; deliver must not unsubscribe synchronously (the hub is iterating).
+class Subscriber {
+  public:
+    virtual ~Subscriber() = default;
+    virtual void deliver(const Message& message) = 0;
+    // The instance is going away: close with a "reconnect elsewhere" code.
+    virtual void close_for_restart() = 0;
+};
+
+class Hub {
+  public:
+    using Task = std::function<void()>;
+    using Post = std::function<void(Task)>;
+
+    // One Post per shard: runs a task on that shard's thread.
+    Hub(std::vector<Post> shards, int max_connections_per_user);
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+
+    // Any thread.
+    void publish(std::string channel, Message message);
+    void publish_to_user(std::string user_id, Message message);
+    // Whether the user has an open connection subscribed to "account" on this instance.
+    bool wants_user_events(const std::string& user_id) const;
+    // Reserves one of the user's connections; false when the user already has the maximum.
+    bool acquire_user_slot(const std::string& user_id);
+    void release_user_slot(const std::string& user_id);
+    void close_all_for_restart();
+    std::size_t shard_count() const { return shards_.size(); }
+
+    // The subscriber's shard thread only.
+    void subscribe(std::size_t shard, const std::string& channel, Subscriber* subscriber);
+    void unsubscribe(std::size_t shard, const std::string& channel, Subscriber* subscriber);
+    void follow_user(std::size_t shard, const std::string& user_id, Subscriber* subscriber);
+    void unfollow_user(std::size_t shard, const std::string& user_id, Subscriber* subscriber);
+    void attach(std::size_t shard, Subscriber* subscriber);
+    void detach(std::size_t shard, Subscriber* subscriber);
+
+    struct Counters {
+        std::atomic<std::uint64_t> published{0};   // messages published (one per broadcast)
+        std::atomic<std::uint64_t> deliveries{0};  // copies handed to connections
+    };
+    const Counters& counters() const { return counters_; }
+
+  private:
+    struct Shard {
+        Post post;
+        std::unordered_map<std::string, std::vector<Subscriber*>> channels;
+        std::unordered_map<std::string, std::vector<Subscriber*>> users;
+        std::unordered_set<Subscriber*> all;
+    };
+    void deliver(const std::vector<Subscriber*>* subscribers, const Message& message);
+
+    std::vector<Shard> shards_;
+    int max_per_user_;
+    mutable std::mutex users_mutex_;
+    std::unordered_map<std::string, int> user_slots_;
+    std::unordered_map<std::string, int> account_followers_;
+    Counters counters_;
+};
+
+}  // namespace botcore::realtime

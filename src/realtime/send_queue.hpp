@@ -1,0 +1,45 @@
+// A WebSocket connection's bounded outgoing queue. Messages are shared, immutable payloads
+// (serialized once per broadcast). A message with a coalescing key replaces a queued one with
+// the same key, so a slow reader gets the newest price rather than every price; anything that
+// would grow the queue past its capacity is refused and the connection is to be closed.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace botcore::realtime {
+
+struct Payload {
+    std::string text;
+    std::string coalesce_key;  // empty: never replaced (orders, trades, errors...)
+};
+using Message = std::shared_ptr<const Payload>;
+
+inline Message make_message(std::string text, std::string coalesce_key = {}) {
+    return std::make_shared<const Payload>(Payload{std::move(text), std::move(coalesce_key)});
+}
+
+class SendQueue {
+  public:
+    enum class Push { kQueued, kReplaced, kOverflow };
+
+    explicit SendQueue(std::size_t capacity) : capacity_(capacity) {}
+
+    Push push(Message message);
+    std::optional<Message> pop();
+    bool empty() const { return queue_.empty(); }
+    std::size_t size() const { return queue_.size(); }
+    std::size_t capacity() const { return capacity_; }
+    // Messages replaced by a newer one with the same key since construction.
+    std::size_t coalesced() const { return coalesced_; }
+
+  private:
+    std::size_t capacity_;
+    std::deque<Message> queue_;
+    std::size_t coalesced_ = 0;
+};
+
+}  // namespace botcore::realtime
