@@ -146,19 +146,6 @@ std::expected<domain::OrderRequest, ApiError> order_request(const HttpRequest& r
     return order;
 }
 
-// Authenticates, then calls handle(user_id); answers 401 itself.
-template <class Handle>
-AsyncHandler authenticated(auth::AuthService& auth, Handle handle) {
-    return
-        [&auth, handle](const HttpRequest& request, const PathParams& params, Responder respond) {
-            auto identity = authenticate(auth, request);
-            if (!identity) {
-                respond(error_response(identity.error()));
-                return;
-            }
-            handle(identity->user_id, request, params, respond);
-        };
-}
 
 }  // namespace
 

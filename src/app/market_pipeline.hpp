@@ -1,9 +1,10 @@
-// Where a market tick goes: candles (closed ones stored), the trading engine's triggers, and the
-// /ws channels of prices and candles. One path for every feed and for manual prices.
+// Where a market tick goes: candles (closed ones stored), the trading engine's triggers, the
+// analysis signal when a candle closes, and the /ws channels of prices, candles and signals. One path for every feed and for manual prices.
 #pragma once
 
 #include <functional>
 
+#include "engine/analysis_service.hpp"
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
 #include "ports/feed.hpp"
@@ -13,8 +14,9 @@ namespace botcore {
 
 class MarketPipeline {
   public:
-    MarketPipeline(market::CandleBook& candles, engine::TradingService& trading, realtime::Hub& hub)
-        : candles_(candles), trading_(trading), hub_(hub) {}
+    MarketPipeline(market::CandleBook& candles, engine::TradingService& trading,
+                   engine::AnalysisService& analysis, realtime::Hub& hub)
+        : candles_(candles), trading_(trading), analysis_(analysis), hub_(hub) {}
 
     // done (optional) runs once the candles the tick closed and every trigger it reached are
     // committed.
@@ -26,6 +28,7 @@ class MarketPipeline {
   private:
     market::CandleBook& candles_;
     engine::TradingService& trading_;
+    engine::AnalysisService& analysis_;
     realtime::Hub& hub_;
 };
 

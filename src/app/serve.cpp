@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "adapters/sqlite/sqlite_store.hpp"
+#include "api/analysis_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/ops_routes.hpp"
 #include "api/trading_routes.hpp"
@@ -207,7 +208,9 @@ int run_serve(const Config& config) {
                                    }
                                    return std::move(identity->user_id);
                                });
-        MarketPipeline pipeline(candles, trading, server.hub());
+        engine::AnalysisService analysis(candles);
+        api::add_analysis_routes(router, {auth, analysis, clock});
+        MarketPipeline pipeline(candles, trading, analysis, server.hub());
         trading.set_event_sink(pipeline.user_events());
         std::function<void(ports::Tick, std::function<void()>)> manual_tick;
         if (manual_prices) {

@@ -163,6 +163,8 @@ awaitable<void> WebSocketSession::read_loop() {
             }
         }
         buffer_.consume(buffer_.size());
+        // Client messages are rare: an idle connection should not keep a read buffer.
+        buffer_.shrink_to_fit();
     }
 }
 

@@ -4,27 +4,36 @@ namespace botcore::realtime {
 
 SendQueue::Push SendQueue::push(Message message) {
     if (!message->coalesce_key.empty()) {
-        for (auto& queued : queue_) {
-            if (queued->coalesce_key == message->coalesce_key) {
+        for (auto it = items_.begin() + static_cast<std::ptrdiff_t>(head_); it != items_.end();
+             ++it) {
+            if ((*it)->coalesce_key == message->coalesce_key) {
+                auto& queued = *it;
                 queued = std::move(message);
                 ++coalesced_;
                 return Push::kReplaced;
             }
         }
     }
-    if (queue_.size() >= capacity_) {
+    if (size() >= capacity_) {
         return Push::kOverflow;
     }
-    queue_.push_back(std::move(message));
+    items_.push_back(std::move(message));
     return Push::kQueued;
 }
 
 std::optional<Message> SendQueue::pop() {
-    if (queue_.empty()) {
+    if (empty()) {
         return std::nullopt;
     }
-    auto message = std::move(queue_.front());
-    queue_.pop_front();
+    auto message = std::move(items_[head_++]);
+    if (empty()) {
+        items_.clear();
+        head_ = 0;
+    } else if (head_ >= 32 && head_ * 2 >= items_.size()) {
+        // A queue that never quite empties: drop the consumed front so it stays bounded.
+        items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
     return message;
 }
 

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace botcore::realtime {
 
@@ -30,15 +30,18 @@ class SendQueue {
 
     Push push(Message message);
     std::optional<Message> pop();
-    bool empty() const { return queue_.empty(); }
-    std::size_t size() const { return queue_.size(); }
+    bool empty() const { return head_ == items_.size(); }
+    std::size_t size() const { return items_.size() - head_; }
     std::size_t capacity() const { return capacity_; }
     // Messages replaced by a newer one with the same key since construction.
     std::size_t coalesced() const { return coalesced_; }
 
   private:
     std::size_t capacity_;
-    std::deque<Message> queue_;
+    // A vector drained from head_: an idle connection's queue owns no memory at all (a deque
+    // allocates its first block up front), and it is reset whenever it empties.
+    std::vector<Message> items_;
+    std::size_t head_ = 0;
     std::size_t coalesced_ = 0;
 };
 

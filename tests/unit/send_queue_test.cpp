@@ -53,6 +53,16 @@ TEST(SendQueue, MemoryIsBoundedUnderAFloodOfPrices) {
     EXPECT_EQ((*queue.pop())->text, "9999");  // S0's newest; S0 was queued first
 }
 
+TEST(SendQueue, AQueueThatNeverEmptiesKeepsItsOrderAndBound) {
+    SendQueue queue(4);
+    queue.push(make_message("0"));
+    for (int i = 1; i < 1'000; ++i) {
+        ASSERT_EQ(queue.push(make_message(std::to_string(i))), SendQueue::Push::kQueued);
+        ASSERT_EQ((*queue.pop())->text, std::to_string(i - 1));
+        ASSERT_EQ(queue.size(), 1u);
+    }
+}
+
 TEST(RateLimiter, AllowsTheCapacityAtOnceThenRefuses) {
     RateLimiter limiter(100, 60'000);
     for (int i = 0; i < 100; ++i) {
