@@ -129,6 +129,23 @@ std::optional<std::string> JsonFields::optional_string(std::string_view name) {
     });
 }
 
+std::optional<std::vector<std::string>> JsonFields::optional_string_array(std::string_view name) {
+    return optional_field(impl_->doc, error_, name, "an array of strings",
+                          [](const rapidjson::Value& v) -> std::optional<std::vector<std::string>> {
+                              if (!v.IsArray()) {
+                                  return std::nullopt;
+                              }
+                              std::vector<std::string> out;
+                              for (const auto& item : v.GetArray()) {
+                                  if (!item.IsString()) {
+                                      return std::nullopt;
+                                  }
+                                  out.emplace_back(item.GetString(), item.GetStringLength());
+                              }
+                              return out;
+                          });
+}
+
 std::optional<std::int64_t> JsonFields::optional_int(std::string_view name) {
     return optional_field(impl_->doc, error_, name, "an integer", [](const rapidjson::Value& v) {
         return v.IsInt64() ? std::optional<std::int64_t>(v.GetInt64()) : std::nullopt;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/api_error.hpp"
 #include "domain/decimal.hpp"
@@ -61,6 +62,7 @@ class JsonFields {
 
     std::string required_string(std::string_view name);
     std::optional<std::string> optional_string(std::string_view name);
+    std::optional<std::vector<std::string>> optional_string_array(std::string_view name);
     std::optional<std::int64_t> optional_int(std::string_view name);
     std::optional<bool> optional_bool(std::string_view name);
     // Decimal amounts travel as strings ("43250.12"); more than 8 fractional digits, exponents

@@ -146,7 +146,6 @@ std::expected<domain::OrderRequest, ApiError> order_request(const HttpRequest& r
     return order;
 }
 
-
 }  // namespace
 
 ApiError to_api_error(const engine::TradingError& error) {

@@ -35,9 +35,17 @@ void MarketPipeline::on_tick(const ports::Tick& tick, std::function<void()> done
 
 engine::EventSink MarketPipeline::user_events() {
     return engine::EventSink{
-        [this](const std::string& user_id) { return hub_.wants_user_events(user_id); },
+        [this](const std::string& user_id) {
+            return hub_.wants_user_events(user_id) || bots_.has_bot(user_id);
+        },
         [this](engine::UserEvents events) {
             const auto& user = events.user_id;
+            if (!events.trades.empty()) {
+                bots_.on_trades(user, events.trades);
+            }
+            if (!hub_.wants_user_events(user)) {
+                return;
+            }
             for (const auto& order : events.orders) {
                 hub_.publish_to_user(user, realtime::make_message(realtime::order_event(order)));
             }

@@ -1,10 +1,12 @@
 // Where a market tick goes: candles (closed ones stored), the trading engine's triggers, the
-// analysis signal when a candle closes, and the /ws channels of prices, candles and signals. One path for every feed and for manual prices.
+// analysis signal and the bots when a candle closes, and the /ws channels of prices, candles and
+// signals. One path for every feed and for manual prices.
 #pragma once
 
 #include <functional>
 
 #include "engine/analysis_service.hpp"
+#include "engine/bot_service.hpp"
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
 #include "ports/feed.hpp"
@@ -15,20 +17,21 @@ namespace botcore {
 class MarketPipeline {
   public:
     MarketPipeline(market::CandleBook& candles, engine::TradingService& trading,
-                   engine::AnalysisService& analysis, realtime::Hub& hub)
-        : candles_(candles), trading_(trading), analysis_(analysis), hub_(hub) {}
+                   engine::AnalysisService& analysis, engine::BotService& bots, realtime::Hub& hub)
+        : candles_(candles), trading_(trading), analysis_(analysis), bots_(bots), hub_(hub) {}
 
     // done (optional) runs once the candles the tick closed and every trigger it reached are
     // committed.
     void on_tick(const ports::Tick& tick, std::function<void()> done = {});
 
-    // Sends each user's committed trading events to the user's connections.
+    // Sends each user's committed trading events to the user's connections and bot.
     engine::EventSink user_events();
 
   private:
     market::CandleBook& candles_;
     engine::TradingService& trading_;
     engine::AnalysisService& analysis_;
+    engine::BotService& bots_;
     realtime::Hub& hub_;
 };
 

@@ -8,6 +8,7 @@
 #include "adapters/sqlite/sqlite_store.hpp"
 #include "api/analysis_routes.hpp"
 #include "api/auth_routes.hpp"
+#include "api/bot_routes.hpp"
 #include "api/ops_routes.hpp"
 #include "api/trading_routes.hpp"
 #include "app/commands.hpp"
@@ -210,7 +211,18 @@ int run_serve(const Config& config) {
                                });
         engine::AnalysisService analysis(candles);
         api::add_analysis_routes(router, {auth, analysis, clock});
-        MarketPipeline pipeline(candles, trading, analysis, server.hub());
+        engine::BotService bots(trading);
+        for (const auto& stored : store.all_bots()) {
+            auto settings = api::parse_bot_settings(stored.settings_json, analysis::defaults());
+            if (!settings) {
+                log->error(R"("msg":"bot settings ignored","user":"{}","error":"{}")",
+                           stored.user_id, settings.error().message);
+                continue;
+            }
+            bots.set(stored.user_id, std::move(*settings));
+        }
+        api::add_bot_routes(router, {auth, bots, store, clock});
+        MarketPipeline pipeline(candles, trading, analysis, bots, server.hub());
         trading.set_event_sink(pipeline.user_events());
         std::function<void(ports::Tick, std::function<void()>)> manual_tick;
         if (manual_prices) {

@@ -6,7 +6,9 @@ namespace botcore::engine {
 
 namespace {
 
-std::size_t index(market::Interval interval) { return static_cast<std::size_t>(interval); }
+std::size_t index(market::Interval interval) {
+    return static_cast<std::size_t>(interval);
+}
 
 }  // namespace
 

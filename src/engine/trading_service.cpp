@@ -361,17 +361,17 @@ void TradingService::cancel_order(const std::string& user_id, std::string order_
 }
 
 void TradingService::close_position(const std::string& user_id, std::string symbol,
-                                    std::optional<Decimal> quantity, Reply<domain::Trade> reply) {
+                                    std::optional<Decimal> quantity, Reply<domain::Trade> reply,
+                                    domain::CloseReason reason) {
     command(user_id, reply,
-            [this, user_id, symbol = std::move(symbol), quantity](domain::Portfolio& p,
-                                                                  const auto& reply) -> Outcome {
+            [this, user_id, symbol = std::move(symbol), quantity, reason](
+                domain::Portfolio& p, const auto& reply) -> Outcome {
                 const auto price = position_price(p, symbol);
                 if (!price) {
                     reply(std::unexpected(price.error()));
                     return {};
                 }
-                auto changes = p.close_position(symbol, quantity, *price,
-                                                domain::CloseReason::kManual, clock_.now_ms());
+                auto changes = p.close_position(symbol, quantity, *price, reason, clock_.now_ms());
                 if (!changes) {
                     reply(std::unexpected(rejected(std::move(changes.error()))));
                     return {};
@@ -434,6 +434,23 @@ std::expected<domain::AccountView, TradingError> TradingService::account(
         return std::unexpected(rejected(view.error()));
     }
     return *view;
+}
+
+std::expected<TradingService::Holdings, TradingError> TradingService::holdings(
+    const std::string& user_id) {
+    const auto state = committed_state(user_id);
+    if (!state) {
+        return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
+    }
+    auto view = domain::account_view(*state, prices_.marks());
+    if (!view) {
+        return std::unexpected(rejected(view.error()));
+    }
+    Holdings out{view->equity, {}};
+    for (const auto& [symbol, position] : state->positions) {
+        out.positions.emplace_back(symbol, position.side);
+    }
+    return out;
 }
 
 std::expected<std::vector<PositionView>, TradingError> TradingService::positions(

@@ -90,7 +90,8 @@ class TradingService {
                      Reply<PlacedOrder> reply);
     void cancel_order(const std::string& user_id, std::string order_id, Reply<domain::Order> reply);
     void close_position(const std::string& user_id, std::string symbol,
-                        std::optional<domain::Decimal> quantity, Reply<domain::Trade> reply);
+                        std::optional<domain::Decimal> quantity, Reply<domain::Trade> reply,
+                        domain::CloseReason reason = domain::CloseReason::kManual);
     void set_protection(const std::string& user_id, std::string symbol,
                         domain::ProtectionUpdate update, Reply<PositionView> reply);
     void reset(const std::string& user_id, Reply<domain::AccountView> reply);
@@ -98,6 +99,13 @@ class TradingService {
     // Reads of the last committed state.
     std::expected<domain::AccountView, TradingError> account(const std::string& user_id);
     std::expected<std::vector<PositionView>, TradingError> positions(const std::string& user_id);
+    // Equity and the symbols with an open position, from the last committed state (what a bot
+    // needs to size and limit its orders).
+    struct Holdings {
+        domain::Decimal equity;
+        std::vector<std::pair<std::string, domain::PositionSide>> positions;
+    };
+    std::expected<Holdings, TradingError> holdings(const std::string& user_id);
     // Win rate, profit factor, drawdown and equity curve over the user's closed trades.
     std::expected<domain::Performance, TradingError> performance(const std::string& user_id);
 

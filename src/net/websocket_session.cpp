@@ -81,6 +81,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
         send(realtime::error_message(code, message));
     }
     void write_next();
+    // Drops a connection whose write has been stuck longer than the stall timeout.
+    bool abort_if_stalled();
     void close_with(websocket::close_code code, std::string_view reason);
     void start_close();
     void arm_timer(std::chrono::seconds after);
@@ -279,16 +281,23 @@ void WebSocketSession::unsubscribe(const std::vector<std::string>& names) {
     send(realtime::channels_message("unsubscribed", keys));
 }
 
-void WebSocketSession::deliver(const realtime::Message& message) {
-    if (closing_) {
-        return;
+bool WebSocketSession::abort_if_stalled() {
+    if (!writing_ || Clock::now() - write_started_ <= settings_.stall_timeout) {
+        return false;
     }
-    if (writing_ && Clock::now() - write_started_ > settings_.stall_timeout) {
-        // The client has not read for a long time: its TCP window is full.
+    // The client has not read for a long time (its TCP window is full): a close frame would
+    // never get through either, so the connection is dropped.
+    if (!closing_) {
         context_.counters.slow_closes.fetch_add(1, std::memory_order_relaxed);
-        closing_ = true;
-        boost::system::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+    }
+    closing_ = true;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    return true;
+}
+
+void WebSocketSession::deliver(const realtime::Message& message) {
+    if (abort_if_stalled() || closing_) {
         return;
     }
     if (queue_.push(message) == realtime::SendQueue::Push::kOverflow) {
@@ -333,6 +342,8 @@ void WebSocketSession::close_with(websocket::close_code code, std::string_view r
     pending_close_ = websocket::close_reason(code, reason);
     if (!writing_) {
         start_close();
+    } else {
+        arm_timer(settings_.stall_timeout);  // the write in flight may never complete
     }
 }
 
@@ -357,7 +368,13 @@ void WebSocketSession::arm_timer(std::chrono::seconds after) {
 }
 
 void WebSocketSession::on_timer() {
-    if (ended_ || closing_) {
+    if (ended_ || abort_if_stalled()) {
+        return;
+    }
+    if (closing_) {
+        if (writing_) {
+            arm_timer(settings_.stall_timeout);
+        }
         return;
     }
     if (!user_) {

@@ -151,7 +151,7 @@ class WsClient:
     def frame(self, timeout):
         """The next frame: (kind, payload), kind in text, binary, ping, pong, close, timeout,
         eof. Pings are answered when auto_pong; a close frame is answered and ends reading."""
-        if self.closed:
+        if self.closed or self.ws.sock is None:
             return ("eof", None)
         self.ws.sock.settimeout(max(0.001, timeout))
         try:
@@ -253,8 +253,9 @@ class WsClient:
             out.append(msg)
 
     def wait_close(self, timeout):
-        """Reads (and discards) until the connection ends; returns (close code or None,
-        messages seen). None: no close frame (timeout, or the TCP connection just ended)."""
+        """Reads (and discards) until the connection ends; returns (close code, messages
+        seen). The code is None at the deadline, "eof" if the TCP connection ended without a
+        close frame."""
         deadline = time.monotonic() + timeout
         seen = []
         while time.monotonic() < deadline:
@@ -264,7 +265,7 @@ class WsClient:
             elif kind == "close":
                 return payload, seen
             elif kind == "eof":
-                return self.close_code, seen
+                return (self.close_code if self.close_code is not None else "eof"), seen
         return None, seen
 
     def ping(self, ts_ms=42, timeout=5.0):
@@ -687,15 +688,22 @@ def test_candle_subscribers_receive_the_closed_candle_when_the_next_interval_sta
 
 
 def collect_until(client, needed, timeout=5.0):
-    """Reads messages until every type in `needed` has been seen; returns them all."""
+    """Reads messages until, for every entry of `needed` (a message type, or a (name,
+    predicate) pair), some message matches; returns every message read."""
+    conditions = [(n, lambda m, t=n: m["type"] == t) if isinstance(n, str) else n
+                  for n in needed]
     deadline = time.monotonic() + timeout
     seen = []
-    while time.monotonic() < deadline and not needed <= {m["type"] for m in seen}:
+
+    def missing():
+        return [name for name, pred in conditions if not any(pred(m) for m in seen)]
+
+    while time.monotonic() < deadline and missing():
         msg = client.next_message(deadline - time.monotonic())
         if msg is None:
             break
         seen.append(msg)
-    assert needed <= {m["type"] for m in seen}, f"wanted {sorted(needed)}, got {seen}"
+    assert not missing(), f"never received {missing()}; got {seen}"
     return seen
 
 
@@ -712,7 +720,7 @@ def test_account_subscriber_receives_order_position_and_account_events_for_its_m
     r = user.req("POST", "/api/orders", dict(symbol="ETHUSDT", side="buy", type="market",
                                             quantity="1", leverage=5))
     assert r.status == 201, r.body
-    seen = collect_until(client, {"order", "position", "account"})
+    seen = collect_until(client, ["order", "position", "account"])
 
     order = last_of(seen, "order")
     assert set(order) == {"type", "order"}, order
@@ -741,7 +749,8 @@ def test_closing_a_position_sends_a_trade_and_a_closed_position_event(server, co
     user.post_price("XRPUSDT", "0.5")
     r = user.req("POST", "/api/positions/XRPUSDT/close", {})
     assert r.status == 200, r.body
-    seen = collect_until(client, {"trade", "position"})
+    seen = collect_until(client, ["trade", ("position closed:true", lambda m: (
+        m["type"] == "position" and m["position"].get("closed") is True))])
 
     trade = last_of(seen, "trade")["trade"]
     assert trade["id"] == r.json["id"], (trade, r.json)
@@ -749,7 +758,6 @@ def test_closing_a_position_sends_a_trade_and_a_closed_position_event(server, co
     assert Decimal(trade["realized_pnl"]) == Decimal("10"), trade  # (0.6 - 0.5) * 100
     closed = [m["position"] for m in seen
               if m["type"] == "position" and m["position"].get("closed") is True]
-    assert closed, f"no position message with closed:true in {seen}"
     assert closed[-1]["symbol"] == "XRPUSDT", closed
 
 

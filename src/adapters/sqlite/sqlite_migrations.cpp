@@ -183,8 +183,17 @@ CREATE INDEX audit_logs_user_time ON audit_logs (user_id, created_ms DESC);
 CREATE INDEX audit_logs_time ON audit_logs (created_ms);
 )sql";
 
+constexpr const char* kBotSettings = R"sql(
+CREATE TABLE bot_settings (
+    user_id    TEXT PRIMARY KEY REFERENCES users(id),
+    settings   TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial_schema", kInitialSchema},
+    Migration{2, "bot_settings", kBotSettings},
 };
 
 }  // namespace

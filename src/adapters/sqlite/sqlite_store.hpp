@@ -11,6 +11,7 @@
 #include "adapters/sqlite/group_commit.hpp"
 #include "adapters/sqlite/sqlite_db.hpp"
 #include "ops/periodic_task.hpp"
+#include "ports/bot_store.hpp"
 #include "ports/market_store.hpp"
 #include "ports/store.hpp"
 #include "ports/trading_store.hpp"
@@ -20,7 +21,8 @@ namespace botcore::adapters::sqlite {
 // Users and sessions are in sqlite_store.cpp, trading in sqlite_trading_store.cpp.
 class SqliteStore final : public ports::Store,
                           public ports::TradingStore,
-                          public ports::MarketStore {
+                          public ports::MarketStore,
+                          public ports::BotStore {
   public:
     // Opens (creating) data_dir/botcore.db. Throws StoreUnavailable if it cannot.
     SqliteStore(const std::string& data_dir, int readers);
@@ -71,6 +73,9 @@ class SqliteStore final : public ports::Store,
     std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
                                         std::optional<std::int64_t> end_ms, int limit) override;
     std::int64_t delete_candles_before(std::int64_t cutoff_ms) override;
+    // BotStore (sqlite_bot_store.cpp)
+    void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
+    std::vector<ports::StoredBot> all_bots() override;
 
     // Waits until every write submitted so far has committed.
     void flush() { committer_->flush(); }

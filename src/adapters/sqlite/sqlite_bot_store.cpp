@@ -1,0 +1,30 @@
+// SqliteStore's BotStore half: one settings document per user in bot_settings.
+#include "adapters/sqlite/sqlite_store.hpp"
+
+namespace botcore::adapters::sqlite {
+
+void SqliteStore::save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) {
+    committer_->submit(
+        [bot = std::move(bot)](Connection& c) {
+            c.prepare(
+                 "INSERT INTO bot_settings (user_id, settings, updated_ms) VALUES (?, ?, ?) "
+                 "ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings, "
+                 "updated_ms = excluded.updated_ms")
+                .bind_all(std::string_view(bot.user_id), std::string_view(bot.settings_json),
+                          bot.updated_ms)
+                .step();
+        },
+        std::move(done));
+}
+
+std::vector<ports::StoredBot> SqliteStore::all_bots() {
+    auto connection = reader();
+    auto s = connection->prepare("SELECT user_id, settings, updated_ms FROM bot_settings");
+    std::vector<ports::StoredBot> out;
+    while (s.step()) {
+        out.push_back({std::string(s.text(0)), std::string(s.text(1)), s.integer(2)});
+    }
+    return out;
+}
+
+}  // namespace botcore::adapters::sqlite

@@ -1,0 +1,130 @@
+#include "engine/bot_service.hpp"
+
+#include <algorithm>
+
+#include "analysis/vote_combination.hpp"
+#include "domain/decimal_math.hpp"
+
+namespace botcore::engine {
+
+void BotService::set(const std::string& user_id, analysis::BotSettings settings) {
+    std::lock_guard lock(mutex_);
+    auto& bot = bots_[user_id];
+    for (const auto& symbol : bot.settings.symbols) {
+        std::erase(enabled_[{symbol, bot.settings.timeframe}], user_id);
+    }
+    bot.settings = std::move(settings);
+    if (bot.settings.enabled) {
+        for (const auto& symbol : bot.settings.symbols) {
+            enabled_[{symbol, bot.settings.timeframe}].push_back(user_id);
+        }
+    }
+}
+
+std::optional<analysis::BotSettings> BotService::settings(const std::string& user_id) const {
+    std::lock_guard lock(mutex_);
+    const auto it = bots_.find(user_id);
+    return it == bots_.end() ? std::nullopt : std::optional(it->second.settings);
+}
+
+bool BotService::has_bot(const std::string& user_id) const {
+    std::lock_guard lock(mutex_);
+    return bots_.contains(user_id);
+}
+
+std::size_t BotService::on_votes(const std::string& symbol, market::Interval interval,
+                                 const analysis::StrategyVotes& votes, domain::Decimal price,
+                                 std::int64_t now_ms) {
+    std::vector<std::string> users;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = enabled_.find({symbol, interval}); it != enabled_.end()) {
+            users = it->second;
+        }
+    }
+    for (const auto& user : users) {
+        evaluate(user, symbol, votes, price, now_ms);
+    }
+    stats_.evaluations.fetch_add(users.size(), std::memory_order_relaxed);
+    return users.size();
+}
+
+void BotService::evaluate(const std::string& user_id, const std::string& symbol,
+                          const analysis::StrategyVotes& votes, domain::Decimal price,
+                          std::int64_t now_ms) {
+    auto holdings = trading_.holdings(user_id);
+    if (!holdings) {
+        return;
+    }
+    std::optional<domain::OrderRequest> open;
+    bool close = false;
+    {
+        std::lock_guard lock(mutex_);
+        auto& bot = bots_[user_id];
+        bot.state.open_positions.clear();
+        std::optional<domain::PositionSide> held;
+        for (const auto& [held_symbol, side] : holdings->positions) {
+            bot.state.open_positions.insert(held_symbol);
+            if (held_symbol == symbol) {
+                held = side;
+            }
+        }
+        if (!held) {
+            bot.opened.erase(symbol);  // closed by its stop, target or the user
+        }
+        analysis::roll_day(bot.state, holdings->equity, now_ms);
+        if (held && bot.opened.contains(symbol)) {
+            const auto vote = analysis::combine_votes(bot.settings.combination_mode,
+                                                      bot.settings.strategies, votes);
+            const bool against = (*held == domain::PositionSide::kLong &&
+                                  vote.direction == analysis::Direction::kBearish) ||
+                                 (*held == domain::PositionSide::kShort &&
+                                  vote.direction == analysis::Direction::kBullish);
+            close = against;
+        } else if (auto order = analysis::decide(bot.settings, bot.state, symbol, votes,
+                                                 holdings->equity, price, now_ms)) {
+            auto request = order->to_request();
+            // The same decision replayed (a restart, a second instance) fills once.
+            request.client_order_id = "bot-" + symbol + "-" + std::to_string(now_ms / 1000);
+            open = std::move(request);
+            bot.opened.insert(symbol);
+        }
+    }
+    if (close) {
+        stats_.closes.fetch_add(1, std::memory_order_relaxed);
+        trading_.close_position(
+            user_id, symbol, std::nullopt,
+            [this](std::expected<domain::Trade, TradingError> result) {
+                if (!result) {
+                    stats_.rejected.fetch_add(1, std::memory_order_relaxed);
+                }
+            },
+            domain::CloseReason::kBot);
+    } else if (open) {
+        stats_.orders.fetch_add(1, std::memory_order_relaxed);
+        trading_.place_order(user_id, std::move(*open),
+                             [this, user_id, symbol](std::expected<PlacedOrder, TradingError> r) {
+                                 if (!r) {
+                                     stats_.rejected.fetch_add(1, std::memory_order_relaxed);
+                                     std::lock_guard lock(mutex_);
+                                     bots_[user_id].opened.erase(symbol);
+                                 }
+                             });
+    }
+}
+
+void BotService::on_trades(const std::string& user_id, const std::vector<domain::Trade>& trades) {
+    std::lock_guard lock(mutex_);
+    const auto it = bots_.find(user_id);
+    if (it == bots_.end()) {
+        return;
+    }
+    for (const auto& trade : trades) {
+        if (const auto net = domain::checked_sub(trade.realized_pnl, trade.fees)) {
+            analysis::record_trade_result(it->second.state, it->second.settings, *net,
+                                          trade.closed_ms);
+        }
+    }
+}
+
+}  // namespace botcore::engine

@@ -1,0 +1,66 @@
+// Users' strategy bots. The strategy votes of a (symbol, timeframe) are computed once when its
+// candle closes; each enabled bot on that pair then only combines them with its own settings and
+// risk state, and its orders go through the trading service like a human's. A bot closes the
+// positions it opened when the combined vote turns against them (close reason "bot").
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "analysis/bot_decision.hpp"
+#include "analysis/bot_settings.hpp"
+#include "engine/trading_service.hpp"
+
+namespace botcore::engine {
+
+class BotService {
+  public:
+    explicit BotService(TradingService& trading) : trading_(trading) {}
+
+    // Installs (or replaces) a user's validated settings.
+    void set(const std::string& user_id, analysis::BotSettings settings);
+    std::optional<analysis::BotSettings> settings(const std::string& user_id) const;
+    bool has_bot(const std::string& user_id) const;
+
+    // A candle of (symbol, interval) closed and its votes were computed: every enabled bot on
+    // that pair decides. Returns the number of bots evaluated.
+    std::size_t on_votes(const std::string& symbol, market::Interval interval,
+                         const analysis::StrategyVotes& votes, domain::Decimal price,
+                         std::int64_t now_ms);
+    // A user's trades were committed: bots count their results (losing streaks, daily loss).
+    void on_trades(const std::string& user_id, const std::vector<domain::Trade>& trades);
+
+    struct Stats {
+        std::atomic<std::uint64_t> evaluations{0};
+        std::atomic<std::uint64_t> orders{0};
+        std::atomic<std::uint64_t> closes{0};
+        std::atomic<std::uint64_t> rejected{0};
+    };
+    const Stats& stats() const { return stats_; }
+
+  private:
+    struct Bot {
+        analysis::BotSettings settings;
+        analysis::BotState state;
+        std::set<std::string, std::less<>> opened;  // symbols whose position the bot opened
+    };
+    using Key = std::pair<std::string, market::Interval>;
+    void evaluate(const std::string& user_id, const std::string& symbol,
+                  const analysis::StrategyVotes& votes, domain::Decimal price, std::int64_t now_ms);
+
+    TradingService& trading_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, Bot> bots_;
+    std::map<Key, std::vector<std::string>> enabled_;  // (symbol, timeframe) -> users
+    Stats stats_;
+};
+
+}  // namespace botcore::engine

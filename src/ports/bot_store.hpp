@@ -1,0 +1,27 @@
+// Where users' bot settings are kept (as the API's JSON document, so the store needs no
+// knowledge of the settings' fields).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace botcore::ports {
+
+struct StoredBot {
+    std::string user_id;
+    std::string settings_json;
+    std::int64_t updated_ms = 0;
+};
+
+class BotStore {
+  public:
+    virtual ~BotStore() = default;
+    // done runs once the settings are durable (or with the reason they are not).
+    virtual void save_bot(StoredBot bot, std::function<void(std::exception_ptr)> done) = 0;
+    virtual std::vector<StoredBot> all_bots() = 0;
+};
+
+}  // namespace botcore::ports
