@@ -42,8 +42,9 @@ std::size_t BotService::on_votes(const std::string& symbol, market::Interval int
             users = it->second;
         }
     }
+    const auto marks = trading_.marks();
     for (const auto& user : users) {
-        evaluate(user, symbol, votes, price, now_ms);
+        evaluate(user, symbol, votes, price, now_ms, marks);
     }
     stats_.evaluations.fetch_add(users.size(), std::memory_order_relaxed);
     return users.size();
@@ -51,8 +52,17 @@ std::size_t BotService::on_votes(const std::string& symbol, market::Interval int
 
 void BotService::evaluate(const std::string& user_id, const std::string& symbol,
                           const analysis::StrategyVotes& votes, domain::Decimal price,
-                          std::int64_t now_ms) {
-    auto holdings = trading_.holdings(user_id);
+                          std::int64_t now_ms, const domain::MarkPrices& marks) {
+    {
+        // A neutral vote neither opens nor closes anything: most candles, for most bots.
+        std::lock_guard lock(mutex_);
+        const auto& settings = bots_[user_id].settings;
+        if (analysis::combine_votes(settings.combination_mode, settings.strategies, votes)
+                .direction == analysis::Direction::kNeutral) {
+            return;
+        }
+    }
+    auto holdings = trading_.holdings(user_id, marks);
     if (!holdings) {
         return;
     }

@@ -54,7 +54,8 @@ class BotService {
     };
     using Key = std::pair<std::string, market::Interval>;
     void evaluate(const std::string& user_id, const std::string& symbol,
-                  const analysis::StrategyVotes& votes, domain::Decimal price, std::int64_t now_ms);
+                  const analysis::StrategyVotes& votes, domain::Decimal price, std::int64_t now_ms,
+                  const domain::MarkPrices& marks);
 
     TradingService& trading_;
     mutable std::mutex mutex_;

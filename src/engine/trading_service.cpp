@@ -437,20 +437,32 @@ std::expected<domain::AccountView, TradingError> TradingService::account(
 }
 
 std::expected<TradingService::Holdings, TradingError> TradingService::holdings(
-    const std::string& user_id) {
-    const auto state = committed_state(user_id);
+    const std::string& user_id, const domain::MarkPrices& marks) {
+    const auto of =
+        [&marks](const domain::PortfolioState& state) -> std::expected<Holdings, TradingError> {
+        auto view = domain::account_view(state, marks);
+        if (!view) {
+            return std::unexpected(rejected(view.error()));
+        }
+        Holdings out{view->equity, {}};
+        for (const auto& [symbol, position] : state.positions) {
+            out.positions.emplace_back(symbol, position.side);
+        }
+        return out;
+    };
+    auto b = book(user_id);
+    {
+        // Read in place: a bot asks this for thousands of users per candle.
+        std::lock_guard lock(b->mutex);
+        if (b->committed) {
+            return of(*b->committed);
+        }
+    }
+    const auto state = store_.load_portfolio(user_id);
     if (!state) {
         return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
     }
-    auto view = domain::account_view(*state, prices_.marks());
-    if (!view) {
-        return std::unexpected(rejected(view.error()));
-    }
-    Holdings out{view->equity, {}};
-    for (const auto& [symbol, position] : state->positions) {
-        out.positions.emplace_back(symbol, position.side);
-    }
-    return out;
+    return of(*state);
 }
 
 std::expected<std::vector<PositionView>, TradingError> TradingService::positions(

@@ -105,7 +105,10 @@ class TradingService {
         domain::Decimal equity;
         std::vector<std::pair<std::string, domain::PositionSide>> positions;
     };
-    std::expected<Holdings, TradingError> holdings(const std::string& user_id);
+    // marks: prices_.marks() taken once by a caller that asks for many users.
+    std::expected<Holdings, TradingError> holdings(const std::string& user_id,
+                                                   const domain::MarkPrices& marks);
+    domain::MarkPrices marks() const { return prices_.marks(); }
     // Win rate, profit factor, drawdown and equity curve over the user's closed trades.
     std::expected<domain::Performance, TradingError> performance(const std::string& user_id);
 
