@@ -6,6 +6,21 @@
 namespace botcore {
 
 void MarketPipeline::on_tick(const ports::Tick& tick, std::function<void()> done) {
+    realtime::Hub::Batch batch;
+    process(tick, std::move(done), batch);
+    hub_.publish(std::move(batch));
+}
+
+void MarketPipeline::on_ticks(std::span<const ports::Tick> ticks) {
+    realtime::Hub::Batch batch;
+    for (const auto& tick : ticks) {
+        process(tick, {}, batch);
+    }
+    hub_.publish(std::move(batch));
+}
+
+void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done,
+                             realtime::Hub::Batch& batch) {
     const auto result = candles_.on_tick(tick.symbol, tick.price, tick.volume, tick.ts_ms,
                                          [this, symbol = tick.symbol, price = tick.price,
                                           ts = tick.ts_ms, done = std::move(done)]() mutable {
@@ -13,22 +28,35 @@ void MarketPipeline::on_tick(const ports::Tick& tick, std::function<void()> done
                                          });
 
     // Slow readers get only the newest price and the newest open candle (coalescing key =
-    // channel); a closed candle is never replaced.
+    // channel); a closed candle is never replaced. Nothing is serialized for a channel nobody
+    // on this instance reads.
     auto prices = realtime::prices_channel(tick.symbol);
-    hub_.publish(prices, realtime::make_message(
-                             realtime::price_message(tick.symbol, tick.price, tick.ts_ms), prices));
+    if (hub_.has_subscribers(prices)) {
+        auto text = realtime::price_message(tick.symbol, tick.price, tick.ts_ms);
+        batch.emplace_back(prices, realtime::make_message(std::move(text), prices));
+    }
     for (const auto& closed : result.closed) {
-        hub_.publish(realtime::candles_channel(tick.symbol, market::to_string(closed.interval)),
-                     realtime::make_message(
-                         realtime::candle_message(tick.symbol, closed.interval, closed.candle)));
+        auto channel = realtime::candles_channel(tick.symbol, market::to_string(closed.interval));
+        if (hub_.has_subscribers(channel)) {
+            batch.emplace_back(channel, realtime::make_message(realtime::candle_message(
+                                            tick.symbol, closed.interval, closed.candle)));
+        }
+        const auto update =
+            analysis_.on_candle_closed(tick.symbol, closed.interval, closed.candle, tick.ts_ms);
+        const auto& signal = update.snapshot.signal;
+        batch.emplace_back(realtime::signals_channel(tick.symbol),
+                           realtime::make_message(realtime::signal_message(
+                               tick.symbol, analysis::to_string(signal.direction),
+                               signal.confidence, update.snapshot.computed_ms)));
+        bots_.on_votes(tick.symbol, closed.interval, update.timeframe.votes, tick.price,
+                       tick.ts_ms);
     }
     for (const auto interval : market::kIntervals) {
         const auto& current = result.current[static_cast<std::size_t>(interval)];
-        if (current) {
-            auto channel = realtime::candles_channel(tick.symbol, market::to_string(interval));
-            hub_.publish(channel,
-                         realtime::make_message(
-                             realtime::candle_message(tick.symbol, interval, *current), channel));
+        auto channel = realtime::candles_channel(tick.symbol, market::to_string(interval));
+        if (current && hub_.has_subscribers(channel)) {
+            auto text = realtime::candle_message(tick.symbol, interval, *current);
+            batch.emplace_back(channel, realtime::make_message(std::move(text), channel));
         }
     }
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 
 #include "engine/analysis_service.hpp"
 #include "engine/bot_service.hpp"
@@ -23,11 +24,17 @@ class MarketPipeline {
     // done (optional) runs once the candles the tick closed and every trigger it reached are
     // committed.
     void on_tick(const ports::Tick& tick, std::function<void()> done = {});
+    // Ticks observed together (a feed step over every symbol): their messages are published as
+    // one batch.
+    void on_ticks(std::span<const ports::Tick> ticks);
 
     // Sends each user's committed trading events to the user's connections and bot.
     engine::EventSink user_events();
 
   private:
+    // Processes one tick and adds its messages to batch.
+    void process(const ports::Tick& tick, std::function<void()> done, realtime::Hub::Batch& batch);
+
     market::CandleBook& candles_;
     engine::TradingService& trading_;
     engine::AnalysisService& analysis_;

@@ -240,10 +240,7 @@ int run_serve(const Config& config) {
                                    domain::SymbolCatalog::default_catalog(),
                                    config.market.volatility_bp / 10'000.0),
                 std::chrono::milliseconds(config.market.tick_interval_ms),
-                [&pipeline](const std::string& symbol, domain::Decimal price, std::int64_t ts) {
-                    // The simulator trades no volume: candles count it as zero.
-                    pipeline.on_tick(ports::Tick{symbol, price, domain::Decimal{}, ts});
-                });
+                [&pipeline](std::span<const ports::Tick> ticks) { pipeline.on_ticks(ticks); });
         }
 
         auto bound = server.bind(config.server.listen);

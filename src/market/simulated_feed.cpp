@@ -16,9 +16,12 @@ void SimulatedFeed::publish(const std::vector<RandomWalk::Walker>& walkers) {
     const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
+    std::vector<ports::Tick> ticks;
+    ticks.reserve(walkers.size());
     for (const auto& walker : walkers) {
-        on_tick_(walker.symbol, walker.price, ts);
+        ticks.push_back({walker.symbol, walker.price, domain::Decimal{}, ts});
     }
+    on_tick_(ticks);
 }
 
 }  // namespace botcore::market

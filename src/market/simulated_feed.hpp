@@ -1,20 +1,22 @@
-// Drives the random walk in real time: every interval, each symbol steps once and its new
-// price is handed to the consumer (the trading engine's triggers, the price book).
+// Drives the random walk in real time: every interval, each symbol steps once and the new
+// prices are handed to the consumer together (the simulator trades no volume).
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "market/simulator.hpp"
 #include "ops/periodic_task.hpp"
+#include "ports/feed.hpp"
 
 namespace botcore::market {
 
 class SimulatedFeed {
   public:
-    using OnTick =
-        std::function<void(const std::string& symbol, domain::Decimal price, std::int64_t ts_ms)>;
+    // Every symbol's tick of one step at once, so they can be published together.
+    using OnTick = std::function<void(std::span<const ports::Tick> ticks)>;
 
     SimulatedFeed(RandomWalk walk, std::chrono::milliseconds interval, OnTick on_tick);
 

@@ -38,6 +38,27 @@ void Hub::publish(std::string channel, Message message) {
     }
 }
 
+void Hub::publish(Batch batch) {
+    if (batch.empty()) {
+        return;
+    }
+    counters_.published.fetch_add(batch.size(), std::memory_order_relaxed);
+    auto shared = std::make_shared<const Batch>(std::move(batch));
+    for (auto& shard : shards_) {
+        shard.post([this, &shard, shared] {
+            for (const auto& [channel, message] : *shared) {
+                const auto it = shard.channels.find(channel);
+                deliver(it == shard.channels.end() ? nullptr : &it->second, message);
+            }
+        });
+    }
+}
+
+bool Hub::has_subscribers(const std::string& channel) const {
+    std::lock_guard lock(users_mutex_);
+    return subscribed_shards_.contains(channel);
+}
+
 void Hub::publish_to_user(std::string user_id, Message message) {
     for (auto& shard : shards_) {
         shard.post([this, &shard, user_id, message] {
@@ -94,11 +115,24 @@ void Hub::subscribe(std::size_t shard, const std::string& channel, Subscriber* s
     auto& list = shards_[shard].channels[channel];
     if (std::find(list.begin(), list.end(), subscriber) == list.end()) {
         list.push_back(subscriber);
+        if (list.size() == 1) {
+            std::lock_guard lock(users_mutex_);
+            ++subscribed_shards_[channel];
+        }
     }
 }
 
 void Hub::unsubscribe(std::size_t shard, const std::string& channel, Subscriber* subscriber) {
-    remove_from(shards_[shard].channels, channel, subscriber);
+    auto& channels = shards_[shard].channels;
+    const bool had = channels.contains(channel);
+    remove_from(channels, channel, subscriber);
+    if (had && !channels.contains(channel)) {
+        std::lock_guard lock(users_mutex_);
+        if (const auto it = subscribed_shards_.find(channel);
+            it != subscribed_shards_.end() && --it->second <= 0) {
+            subscribed_shards_.erase(it);
+        }
+    }
 }
 
 void Hub::follow_user(std::size_t shard, const std::string& user_id, Subscriber* subscriber) {

@@ -39,6 +39,12 @@ class Hub {
 
     // Any thread.
     void publish(std::string channel, Message message);
+    // Several channels' messages in one task per shard (a feed step of every symbol).
+    using Batch = std::vector<std::pair<std::string, Message>>;
+    void publish(Batch batch);
+    // Whether any connection of this instance subscribes to channel (lets a publisher skip
+    // serializing what nobody reads).
+    bool has_subscribers(const std::string& channel) const;
     void publish_to_user(std::string user_id, Message message);
     // Whether the user has an open connection subscribed to "account" on this instance.
     bool wants_user_events(const std::string& user_id) const;
@@ -76,6 +82,7 @@ class Hub {
     mutable std::mutex users_mutex_;
     std::unordered_map<std::string, int> user_slots_;
     std::unordered_map<std::string, int> account_followers_;
+    std::unordered_map<std::string, int> subscribed_shards_;  // channel -> shards with one
     Counters counters_;
 };
 

@@ -122,6 +122,38 @@ TEST(Hub, UserSlotsStopAtTheLimitAndFreeUpOnRelease) {
     EXPECT_TRUE(hub.acquire_user_slot("alice"));
 }
 
+TEST(Hub, KnowsWhetherAnyShardSubscribesToAChannel) {
+    ManualShards shards(2);
+    Hub hub(shards.posts(), 5);
+    Recorder a, b;
+    EXPECT_FALSE(hub.has_subscribers("prices:BTCUSDT"));
+    hub.subscribe(0, "prices:BTCUSDT", &a);
+    hub.subscribe(1, "prices:BTCUSDT", &b);
+    hub.unsubscribe(1, "prices:ETHUSDT", &b);  // never subscribed: changes nothing
+    hub.unsubscribe(0, "prices:BTCUSDT", &a);
+    EXPECT_TRUE(hub.has_subscribers("prices:BTCUSDT"));
+    hub.unsubscribe(1, "prices:BTCUSDT", &b);
+    EXPECT_FALSE(hub.has_subscribers("prices:BTCUSDT"));
+}
+
+TEST(Hub, ABatchReachesEachChannelsSubscribersInOrderWithOnePostPerShard) {
+    ManualShards shards(2);
+    Hub hub(shards.posts(), 5);
+    Recorder btc, both;
+    hub.subscribe(0, "prices:BTCUSDT", &btc);
+    hub.subscribe(1, "prices:BTCUSDT", &both);
+    hub.subscribe(1, "prices:ETHUSDT", &both);
+    hub.publish(Hub::Batch{{"prices:BTCUSDT", make_message("btc")},
+                           {"prices:ETHUSDT", make_message("eth")},
+                           {"prices:SOLUSDT", make_message("sol")}});
+    EXPECT_EQ(shards.queues[0].size(), 1u);
+    EXPECT_EQ(shards.queues[1].size(), 1u);
+    shards.run_all();
+    EXPECT_EQ(btc.received, std::vector<std::string>{"btc"});
+    EXPECT_EQ(both.received, (std::vector<std::string>{"btc", "eth"}));
+    EXPECT_EQ(hub.counters().published.load(), 3u);
+}
+
 TEST(Hub, RestartReachesEveryAttachedConnectionOnce) {
     ManualShards shards(2);
     Hub hub(shards.posts(), 5);
