@@ -112,23 +112,30 @@ function main() {
     ws.on('error', () => {});
   });
 
-  const tick = setInterval(() => {
-    for (const channel of channels.values()) {
-      channel.price *= 1 + (Math.random() - 0.5) * 0.002;
-      if (channel.subscribers.size === 0) continue;
-      const message = Buffer.from(JSON.stringify({
-        type: 'price', symbol: channel.symbol, price: channel.price.toFixed(2), ts_ms: Date.now(),
-      }));
-      for (const ws of channel.subscribers) {
-        if (ws.readyState !== WebSocket.OPEN) continue;
-        if (ws.bufferedAmount > options['max-buffered-bytes']) {
-          ws.close(1008, 'too slow');
-          continue;
-        }
-        ws.send(message, { binary: false });
+  // Each symbol ticks once per tick-ms, the symbols spread evenly over the interval, as Bot
+  // Core's simulator does; ts_ms is the tick's time, so latency includes the whole fan-out.
+  const timers = [];
+  const tickChannel = (channel) => {
+    channel.price *= 1 + (Math.random() - 0.5) * 0.002;
+    if (channel.subscribers.size === 0) return;
+    const message = Buffer.from(JSON.stringify({
+      type: 'price', symbol: channel.symbol, price: channel.price.toFixed(2), ts_ms: Date.now(),
+    }));
+    for (const ws of channel.subscribers) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (ws.bufferedAmount > options['max-buffered-bytes']) {
+        ws.close(1008, 'too slow');
+        continue;
       }
+      ws.send(message, { binary: false });
     }
-  }, options['tick-ms']);
+  };
+  [...channels.values()].forEach((channel, i, all) => {
+    const offset = Math.floor((i * options['tick-ms']) / all.length);
+    timers.push(setTimeout(() => {
+      timers.push(setInterval(() => tickChannel(channel), options['tick-ms']));
+    }, offset));
+  });
 
   // Pings as the real server sends them; a peer that missed the last one is dropped.
   const heartbeat = setInterval(() => {
@@ -146,7 +153,7 @@ function main() {
   const stop = () => {
     if (stopping) process.exit(1);
     stopping = true;
-    clearInterval(tick);
+    for (const timer of timers) clearInterval(timer);
     clearInterval(heartbeat);
     for (const ws of server.clients) ws.close(1012, 'server restarting');
     server.close(() => process.exit(0));

@@ -1,5 +1,6 @@
-// Drives the random walk in real time: every interval, each symbol steps once and the new
-// prices are handed to the consumer together (the simulator trades no volume).
+// Drives the random walk in real time: every symbol steps once per interval, the symbols spread
+// evenly over it (as a real market's symbols do not all trade at the same instant), and each new
+// price is handed to the consumer (the simulator trades no volume).
 #pragma once
 
 #include <chrono>
@@ -25,10 +26,12 @@ class SimulatedFeed {
     void stop() { task_.stop(); }
 
   private:
-    void publish(const std::vector<RandomWalk::Walker>& walkers);
+    void publish(std::span<const RandomWalk::Walker> walkers);
+    void step_next();
 
     RandomWalk walk_;
     OnTick on_tick_;
+    std::size_t next_ = 0;
     ops::PeriodicTask task_;
 };
 

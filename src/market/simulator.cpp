@@ -35,12 +35,18 @@ RandomWalk::RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog,
 }
 
 const std::vector<RandomWalk::Walker>& RandomWalk::step() {
-    for (auto& walker : walkers_) {
-        const double price = static_cast<double>(walker.price.units()) / domain::Decimal::kOne;
-        walker.price =
-            round_to_tick(price * std::exp(volatility_ * normal_(random_)), walker.tick_size);
+    for (std::size_t i = 0; i < walkers_.size(); ++i) {
+        step_one(i);
     }
     return walkers_;
+}
+
+const RandomWalk::Walker& RandomWalk::step_one(std::size_t index) {
+    auto& walker = walkers_.at(index);
+    const double price = static_cast<double>(walker.price.units()) / domain::Decimal::kOne;
+    walker.price =
+        round_to_tick(price * std::exp(volatility_ * normal_(random_)), walker.tick_size);
+    return walker;
 }
 
 }  // namespace botcore::market

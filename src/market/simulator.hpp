@@ -25,6 +25,8 @@ class RandomWalk {
 
     // Moves every symbol one step; prices stay on their tick and above zero.
     const std::vector<Walker>& step();
+    // Moves one symbol (index into current()) one step.
+    const Walker& step_one(std::size_t index);
     const std::vector<Walker>& current() const { return walkers_; }
 
     // A plausible starting price for a catalog symbol (100 for one it does not know).

@@ -2,7 +2,7 @@
 
 namespace botcore::ops {
 
-PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<void()> task)
+PeriodicTask::PeriodicTask(std::chrono::microseconds interval, std::function<void()> task)
     : interval_(interval), task_(std::move(task)) {}
 
 PeriodicTask::~PeriodicTask() {

@@ -11,7 +11,7 @@ namespace botcore::ops {
 
 class PeriodicTask {
   public:
-    PeriodicTask(std::chrono::milliseconds interval, std::function<void()> task);
+    PeriodicTask(std::chrono::microseconds interval, std::function<void()> task);
     ~PeriodicTask();  // stops
     PeriodicTask(const PeriodicTask&) = delete;
     PeriodicTask& operator=(const PeriodicTask&) = delete;
@@ -21,7 +21,7 @@ class PeriodicTask {
     void stop();
 
   private:
-    std::chrono::milliseconds interval_;
+    std::chrono::microseconds interval_;
     std::function<void()> task_;
     std::mutex mutex_;
     std::condition_variable wake_;
