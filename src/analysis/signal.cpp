@@ -59,9 +59,12 @@ TimeframeSignal analyze_timeframe(market::Interval interval, const IndicatorSnap
     out.votes = vote_all(snapshot, rules);
     out.indicators = indicators_of(snapshot);
     const auto trend = out.indicators.ema_trend;
+    // A source without volume (the simulator, manual prices) leaves the volume vote without
+    // data: it then votes neutral rather than keeping the timeframe from ever being ready.
     out.ready = trend && snapshot.adx && snapshot.atr &&
-                std::all_of(out.votes.by_strategy.begin(), out.votes.by_strategy.end(),
-                            [](const Vote& v) { return v.has_data(); });
+                std::all_of(kStrategies.begin(), kStrategies.end(), [&out](Strategy s) {
+                    return s == Strategy::kVolume || out.votes[s].has_data();
+                });
     if (!out.ready) {
         return out;
     }

@@ -69,8 +69,9 @@ struct TimeframeIndicators {
 struct TimeframeSignal {
     market::Interval interval = market::Interval::k5m;
     double weight = 0.0;
-    // Enough candles for every indicator (with the defaults: 50 closed candles, for EMA 50). A
-    // timeframe that is not ready votes neutral with score 0 and does not count.
+    // Enough candles for every price indicator (with the defaults: 50 closed candles, for EMA
+    // 50); the volume vote is neutral where the source reports no volume. A timeframe that is
+    // not ready votes neutral with score 0 and does not count.
     bool ready = false;
     Direction vote = Direction::kNeutral;
     double score = 0.0;

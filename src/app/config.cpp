@@ -125,6 +125,17 @@ std::optional<std::string> check_non_empty(std::string_view value) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_stream_url(std::string_view value) {
+    if (!value.starts_with("ws://") && !value.starts_with("wss://")) {
+        return "must be a ws:// or wss:// URL";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_any(std::string_view) {
+    return std::nullopt;
+}
+
 std::optional<std::string> check_jwt_secret(std::string_view value) {
     if (!value.empty() && value.size() < 32) {
         return "is too short: a secret must be at least 32 characters (or empty to generate one)";
@@ -159,7 +170,9 @@ std::optional<std::string> check_balance(std::string_view value) {
 }
 
 constexpr std::array<std::string_view, 1> kEngines = {"sqlite"};
-constexpr std::array<std::string_view, 2> kMarketSources = {"simulator", "manual"};
+constexpr std::array<std::string_view, 4> kMarketSources = {"simulator", "replay", "binance",
+                                                            "manual"};
+constexpr std::array<std::string_view, 4> kKlineIntervals = {"1m", "5m", "15m", "1h"};
 constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
                                                         "warn",  "error", "off"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"json", "text"};
@@ -223,6 +236,12 @@ constexpr auto kSchema = std::to_array<KeySpec>({
     integer("market.tick_interval_ms", member<&C::market, &Market::tick_interval_ms>(), 10, 60000),
     integer("market.seed", member<&C::market, &Market::seed>(), 0, 2147483647),
     integer("market.volatility_bp", member<&C::market, &Market::volatility_bp>(), 0, 1000),
+    text("market.replay_path", member<&C::market, &Market::replay_path>(), check_any),
+    integer("market.replay_speed", member<&C::market, &Market::replay_speed>(), 0, 1000000),
+    boolean("market.replay_loop", member<&C::market, &Market::replay_loop>()),
+    text("market.binance_url", member<&C::market, &Market::binance_url>(), check_stream_url),
+    one_of("market.binance_interval", member<&C::market, &Market::binance_interval>(),
+           kKlineIntervals),
 
     integer("trading.slippage_base_bp", member<&C::trading, &Trading::slippage_base_bp>(), 0, 100),
     integer("trading.slippage_bp_per_100k", member<&C::trading, &Trading::slippage_bp_per_100k>(),

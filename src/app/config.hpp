@@ -53,10 +53,17 @@ struct AccountConfig {
 };
 
 struct MarketConfig {
-    std::string source = "simulator";  // simulator | manual (prices set through the API)
-    int tick_interval_ms = 1000;       // simulator: one step of every symbol per interval
-    int seed = 42;                     // simulator: the same seed replays the same prices
-    int volatility_bp = 5;             // simulator: standard deviation of one step, basis points
+    // simulator | replay (recorded Binance klines) | binance (live kline stream) | manual
+    // (prices set through the API)
+    std::string source = "simulator";
+    int tick_interval_ms = 1000;  // simulator: one step of every symbol per interval
+    int seed = 42;                // simulator: the same seed replays the same prices
+    int volatility_bp = 5;        // simulator: standard deviation of one step, basis points
+    std::string replay_path;      // replay: a kline CSV file or a directory of them
+    int replay_speed = 60;        // replay: 1 = as recorded, 60 = a minute per second, 0 = flat out
+    bool replay_loop = false;     // replay: start over at the end
+    std::string binance_url = "wss://stream.binance.com:9443";  // binance: stream endpoint
+    std::string binance_interval = "1m";                        // binance: kline interval
 };
 
 struct TradingConfig {

@@ -1,5 +1,8 @@
 #include "app/market_pipeline.hpp"
 
+#include <atomic>
+#include <memory>
+
 #include "realtime/channel.hpp"
 #include "realtime/server_messages.hpp"
 
@@ -21,11 +24,16 @@ void MarketPipeline::on_ticks(std::span<const ports::Tick> ticks) {
 
 void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done,
                              realtime::Hub::Batch& batch) {
-    const auto result = candles_.on_tick(tick.symbol, tick.price, tick.volume, tick.ts_ms,
-                                         [this, symbol = tick.symbol, price = tick.price,
-                                          ts = tick.ts_ms, done = std::move(done)]() mutable {
-                                             trading_.on_price(symbol, price, ts, std::move(done));
-                                         });
+    // The price reaches the engine now, in feed order (a later tick must never be overtaken by
+    // an earlier one waiting for its candle to be stored); done waits for both.
+    auto pending = std::make_shared<std::atomic<int>>(2);
+    auto finish = [pending, done = std::move(done)] {
+        if (pending->fetch_sub(1) == 1 && done) {
+            done();
+        }
+    };
+    const auto result = candles_.on_tick(tick.symbol, tick.price, tick.volume, tick.ts_ms, finish);
+    trading_.on_price(tick.symbol, tick.price, tick.ts_ms, finish);
 
     // Slow readers get only the newest price and the newest open candle (coalescing key =
     // channel); a closed candle is never replaced. Nothing is serialized for a channel nobody

@@ -20,7 +20,9 @@
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
 #include "market/price_book.hpp"
+#include "market/replay_feed.hpp"
 #include "market/simulated_feed.hpp"
+#include "net/binance_feed.hpp"
 #include "net/http_server.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
@@ -103,6 +105,44 @@ net::ServerLimits server_limits(const ServerConfig& server) {
     };
 }
 
+// The replay or live Binance feed the configuration asks for, or why it cannot be made.
+std::expected<std::unique_ptr<ports::Feed>, std::string> make_external_feed(
+    const MarketConfig& market, const ports::Clock& clock, std::shared_ptr<spdlog::logger> log) {
+    const auto& catalog = domain::SymbolCatalog::default_catalog();
+    if (market.source == "replay") {
+        if (market.replay_path.empty()) {
+            return std::unexpected("market.replay_path is required with market.source = replay");
+        }
+        market::ReplayConfig replay;
+        replay.paths = {market.replay_path};
+        replay.speed = market.replay_speed;
+        replay.loop = market.replay_loop;
+        replay.catalog = &catalog;
+        // Recorded times moved forward by whole hours to now: candles keep their boundaries,
+        // prices look current, and the 7-day retention does not delete what is replayed.
+        replay.time = market::ReplayTime::kShiftedToNow;
+        auto made = market::ReplayFeed::open(std::move(replay), clock);
+        if (!made) {
+            return std::unexpected(made.error());
+        }
+        return std::unique_ptr<ports::Feed>(std::move(*made));
+    }
+    net::BinanceFeedConfig binance;
+    binance.url = market.binance_url;
+    binance.interval = market.binance_interval;
+    for (const auto& spec : catalog.all()) {
+        binance.symbols.push_back(spec.name);
+    }
+    binance.on_log = [log](std::string_view message) {
+        log->warn(R"("msg":"binance feed","detail":"{}")", message);
+    };
+    auto made = net::BinanceFeed::create(std::move(binance));
+    if (!made) {
+        return std::unexpected(made.error());
+    }
+    return std::unique_ptr<ports::Feed>(std::move(*made));
+}
+
 net::WebSocketSettings websocket_settings(const ServerConfig& server) {
     net::WebSocketSettings settings;
     settings.max_connections_per_user = server.ws_max_per_user;
@@ -175,15 +215,19 @@ int run_serve(const Config& config) {
         const bool manual_prices = config.market.source == "manual";
         const auto stale_after_ms =
             std::max<std::int64_t>(5000, 10LL * config.market.tick_interval_ms);
+        std::unique_ptr<ports::Feed> external_feed;  // replay or the live exchange stream
         api::OpsContext ops{
             instance,
             process,
             metrics,
             store,
             kVersion,
-            [&prices, &clock, manual_prices, stale_after_ms] {
+            [&prices, &clock, &external_feed, manual_prices, stale_after_ms] {
                 if (manual_prices) {
                     return std::string("manual");
+                }
+                if (external_feed) {
+                    return std::string(ports::to_string(external_feed->health()));
                 }
                 std::int64_t newest = 0;
                 for (const auto& [symbol, tick] : prices.all()) {
@@ -234,7 +278,14 @@ int run_serve(const Config& config) {
         add_trading_collectors(metrics, trading, store);
         add_websocket_collectors(metrics, server);
         std::optional<market::SimulatedFeed> feed;
-        if (!manual_prices) {
+        if (config.market.source == "replay" || config.market.source == "binance") {
+            auto made = make_external_feed(config.market, clock, log);
+            if (!made) {
+                log->error(R"("msg":"market feed","error":"{}")", made.error());
+                return kExitUsage;
+            }
+            external_feed = std::move(*made);
+        } else if (!manual_prices) {
             feed.emplace(
                 market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
                                    domain::SymbolCatalog::default_catalog(),
@@ -252,6 +303,9 @@ int run_serve(const Config& config) {
                   instance.instance_id, kVersion);
         if (feed) {
             feed->start();
+        }
+        if (external_feed) {
+            external_feed->start([&pipeline](const ports::Tick& tick) { pipeline.on_tick(tick); });
         }
         // Funding is due once per 8-hour period; checking every minute charges each position
         // within a minute of the period starting.
@@ -274,6 +328,9 @@ int run_serve(const Config& config) {
         funding.stop();
         if (feed) {
             feed->stop();
+        }
+        if (external_feed) {
+            external_feed->stop();
         }
         store.flush();
         return kExitOk;

@@ -71,6 +71,9 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
     {
         std::lock_guard lock(mutex_);
         auto& bot = bots_[user_id];
+        if (bot.in_flight.contains(symbol)) {
+            return;
+        }
         bot.state.open_positions.clear();
         std::optional<domain::PositionSide> held;
         for (const auto& [held_symbol, side] : holdings->positions) {
@@ -91,6 +94,9 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
                                  (*held == domain::PositionSide::kShort &&
                                   vote.direction == analysis::Direction::kBullish);
             close = against;
+            if (close) {
+                bot.in_flight.insert(symbol);
+            }
         } else if (auto order = analysis::decide(bot.settings, bot.state, symbol, votes,
                                                  holdings->equity, price, now_ms)) {
             auto request = order->to_request();
@@ -98,13 +104,16 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
             request.client_order_id = "bot-" + symbol + "-" + std::to_string(now_ms / 1000);
             open = std::move(request);
             bot.opened.insert(symbol);
+            bot.in_flight.insert(symbol);
         }
     }
     if (close) {
         stats_.closes.fetch_add(1, std::memory_order_relaxed);
         trading_.close_position(
             user_id, symbol, std::nullopt,
-            [this](std::expected<domain::Trade, TradingError> result) {
+            [this, user_id, symbol](std::expected<domain::Trade, TradingError> result) {
+                std::lock_guard lock(mutex_);
+                bots_[user_id].in_flight.erase(symbol);
                 if (!result) {
                     stats_.rejected.fetch_add(1, std::memory_order_relaxed);
                 }
@@ -114,10 +123,12 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
         stats_.orders.fetch_add(1, std::memory_order_relaxed);
         trading_.place_order(user_id, std::move(*open),
                              [this, user_id, symbol](std::expected<PlacedOrder, TradingError> r) {
+                                 std::lock_guard lock(mutex_);
+                                 auto& bot = bots_[user_id];
+                                 bot.in_flight.erase(symbol);
                                  if (!r) {
                                      stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-                                     std::lock_guard lock(mutex_);
-                                     bots_[user_id].opened.erase(symbol);
+                                     bot.opened.erase(symbol);
                                  }
                              });
     }

@@ -51,6 +51,9 @@ class BotService {
         analysis::BotSettings settings;
         analysis::BotState state;
         std::set<std::string, std::less<>> opened;  // symbols whose position the bot opened
+        // Symbols with a bot order not committed yet: holdings do not show it, so the bot must
+        // not decide again on that symbol until it is.
+        std::set<std::string, std::less<>> in_flight;
     };
     using Key = std::pair<std::string, market::Interval>;
     void evaluate(const std::string& user_id, const std::string& symbol,

@@ -1,0 +1,92 @@
+"""Market feeds other than the simulator: a replay of recorded Binance klines, and the live
+Binance stream client when the exchange cannot be reached (the stream format itself is tested
+against a fake exchange in the integration tests)."""
+
+import subprocess
+import time
+
+from conftest import BOTCORE_BIN, HOST, auth_headers, clean_env, free_port, new_session, write_toml
+
+KLINE_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+
+
+def kline_rows(count, first_close):
+    """count one-minute klines whose close rises by 1 each minute, in the data-dump layout."""
+    rows = []
+    for i in range(count):
+        open_ms = KLINE_START_MS + i * 60_000
+        close = first_close + i
+        rows.append(f"{open_ms},{close - 1}.00,{close + 2}.00,{close - 3}.00,{close}.00,"
+                    f"12.5,{open_ms + 59_999},1000.0,42,6.0,500.0,0")
+    return "\n".join(rows) + "\n"
+
+
+def wait_for(predicate, timeout_s=10.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_a_replay_delivers_the_recorded_prices_and_reports_the_end_of_its_data(
+        make_server, tmp_path):
+    data = tmp_path / "klines"
+    data.mkdir()
+    (data / "BTCUSDT-1m-2024-01.csv").write_text(kline_rows(30, 42_000))
+    server = make_server(market={"source": "replay", "replay_path": str(data),
+                                 "replay_speed": 0})
+    _, tokens = new_session(server)
+    headers = auth_headers(tokens.access_token)
+
+    def finished():
+        health = server.get("/health").json
+        return health["checks"]["feed"] == "finished" and health
+    assert wait_for(finished), server.get("/health").json
+    prices = server.get("/api/market/prices", headers=headers).json["prices"]
+    # The last kline closes at 42,029; its close is the last tick, at the kline's close time
+    # moved forward by whole hours to the present.
+    assert prices["BTCUSDT"]["price"] == "42029"
+    shift = prices["BTCUSDT"]["ts_ms"] - (KLINE_START_MS + 29 * 60_000 + 59_999)
+    assert shift > 0 and shift % 3_600_000 == 0
+    assert abs(prices["BTCUSDT"]["ts_ms"] - time.time() * 1000) < 2 * 3_600_000
+    candles = server.get("/api/market/candles/BTCUSDT?interval=1m&limit=5",
+                         headers=headers).json["candles"]
+    closed = [c for c in candles if c["closed"]]
+    assert closed, candles
+    assert closed[-1]["close"] == "42028"  # the kline before the last, rebuilt from its ticks
+    assert closed[-1]["high"] == "42030"
+    assert closed[-1]["low"] == "42025"
+
+
+def test_serve_refuses_a_replay_without_data_and_exits_2(tmp_path):
+    config = tmp_path / "botcore.toml"
+    write_toml(config, {"market": {"source": "replay", "replay_path": str(tmp_path / "none")}})
+    out = subprocess.run([BOTCORE_BIN, "serve", "--config", str(config), "--listen",
+                          f"{HOST}:{free_port()}", "--data-dir", str(tmp_path / "data")],
+                         capture_output=True, text=True, env=clean_env(),
+                         stdin=subprocess.DEVNULL, timeout=20)
+    assert out.returncode == 2, out.stderr
+    assert "none" in out.stderr
+
+
+def test_an_unreachable_exchange_leaves_the_instance_serving_with_a_degraded_feed(make_server):
+    closed_port = free_port()  # nothing listens there
+    server = make_server(market={"source": "binance",
+                                 "binance_url": f"ws://{HOST}:{closed_port}"})
+    health = wait_for(lambda: (h := server.get("/health").json)["checks"]["feed"] != "ok" and h)
+    assert health["checks"]["feed"] in ("starting", "degraded"), health
+    _, tokens = new_session(server)
+    assert server.get("/api/account", headers=auth_headers(tokens.access_token)).status == 200
+
+
+def test_a_stream_url_that_is_not_websocket_is_a_configuration_error(tmp_path):
+    config = tmp_path / "botcore.toml"
+    write_toml(config, {"market": {"source": "binance", "binance_url": "http://example.com"}})
+    out = subprocess.run([BOTCORE_BIN, "config", "check", "--config", str(config)],
+                         capture_output=True, text=True, env=clean_env(),
+                         stdin=subprocess.DEVNULL, timeout=20)
+    assert out.returncode == 2
+    assert "market.binance_url" in out.stderr
