@@ -18,6 +18,8 @@
 #include <mutex>
 #include <thread>
 
+#include "test_support.hpp"
+
 namespace botcore::net {
 namespace {
 
@@ -175,17 +177,7 @@ class Recorder {
     std::vector<std::string> ticks_;
 };
 
-template <class Predicate>
-bool wait_for(Predicate done, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(2ms);
-    }
-    return true;
-}
+using testing::wait_for;
 
 BinanceFeedConfig config_for(std::string url) {
     BinanceFeedConfig config;

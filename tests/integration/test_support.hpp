@@ -1,10 +1,14 @@
-// Helpers shared by the integration tests: a temporary directory and a clock moved by hand.
+// Helpers shared by the integration tests (and unit tests that write files): a temporary directory
+// and a clock moved by hand.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "ports/clock.hpp"
 
@@ -24,10 +28,29 @@ class TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
+    // Writes a file in the directory and returns its path.
+    std::filesystem::path write(const std::string& name, const std::string& text) const {
+        const auto file = std::filesystem::path(path_) / name;
+        std::ofstream(file, std::ios::binary) << text;
+        return file;
+    }
 
   private:
     std::string path_;
 };
+
+// Polls done() until it holds or limit passes; whether it held.
+template <class Predicate>
+bool wait_for(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
 
 class ManualClock final : public ports::Clock {
   public:

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../integration/test_support.hpp"
 #include "market/kline_path.hpp"
 
 namespace botcore::market {
@@ -20,30 +21,7 @@ using domain::Decimal;
 constexpr std::int64_t kT0 = 1704067200000;  // 2024-01-01T00:00:00Z
 constexpr std::int64_t kHour = 3'600'000;
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "botcore-replay-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::filesystem::path write(const std::string& name, const std::string& text) const {
-        const auto file = path_ / name;
-        std::ofstream(file, std::ios::binary) << text;
-        return file;
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using testing::TempDir;
 
 class FixedClock final : public ports::Clock {
   public:
@@ -96,17 +74,7 @@ class Recorder {
     std::vector<ports::Tick> raw_;
 };
 
-template <class Predicate>
-bool wait_for(Predicate done, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
+using testing::wait_for;
 
 std::unique_ptr<ReplayFeed> open_feed(ReplayConfig config, const ports::Clock& clock) {
     auto feed = ReplayFeed::open(std::move(config), clock);
@@ -341,8 +309,9 @@ TEST(ReplayFeed, RefusesAConfigurationItCannotReplay) {
         auto feed = ReplayFeed::open(std::move(config), kClock);
         return feed ? std::string("<opened>") : feed.error();
     };
-    EXPECT_NE(error({.paths = {dir.path() / "missing.csv"}}).find("no such file"),
-              std::string::npos);
+    EXPECT_NE(
+        error({.paths = {std::filesystem::path(dir.path()) / "missing.csv"}}).find("no such file"),
+        std::string::npos);
     EXPECT_NE(error({.paths = {dir.path()}}).find("no kline CSV"), std::string::npos);
     const auto doge = dir.write("DOGEUSDC-1m-2024-01.csv", "");
     const auto catalog = domain::SymbolCatalog(
