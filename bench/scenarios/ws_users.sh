@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # N authenticated WebSocket users on ONE botcore instance, the load generator in a second
 # process. Two phases on one server run:
-#   idle: the market is quiet (manual prices), N users connect and subscribe; server RSS per
-#         connection = (RSS with N users - RSS before) / N.
+#   idle: the market is quiet (manual prices), N users sign in, then connect and subscribe;
+#         server RSS per connection = (RSS with N connected - RSS once signed in) / N.
 #   live: 20 symbols tick every TICK_MS (simulator), each user subscribed to 2 symbols; the
 #         load generator reports delivered messages/s and tick-to-client latency; the server's
 #         CPU is read from /proc over the measurement window.
@@ -65,14 +65,19 @@ stop_server() {
     server_pid=""
 }
 
-# Phase 1: idle connections, nothing ticking.
+# Phase 1: idle connections, nothing ticking. The baseline is taken once every user has signed
+# in (the user and token caches and the store's page cache have grown by then), just as the
+# WebSocket ramp starts; connections already open at that moment are subtracted.
 start_server manual
-sleep 1
-before=$(rss_kib "$server_pid")
-"$load" --url "http://127.0.0.1:$port" --users "$users" --ramp 2000 --warmup 2 --duration 5 \
+"$load" --url "http://127.0.0.1:$port" --users "$users" --ramp 1000 --warmup 2 --duration 5 \
     --email-prefix "idle" --out "$work/idle.json" >"$work/idle.out" 2>&1 &
 load_pid=$!
-# The RSS is read while every user is connected and subscribed (the run's measuring window).
+for _ in $(seq 3000); do
+    grep -q "users signed in" "$work/idle.out" 2>/dev/null && break
+    sleep 0.05
+done
+before=$(rss_kib "$server_pid")
+open_before=$(curl -fs "http://127.0.0.1:$port/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["capacity"]["ws_connections"])')
 for _ in $(seq 600); do
     grep -q '"ws_connections":'"$users" <(curl -fs "http://127.0.0.1:$port/health" 2>/dev/null) && break
     sleep 0.2
@@ -80,11 +85,12 @@ done
 sleep 2
 after=$(rss_kib "$server_pid")
 wait "$load_pid" || true
-python3 - "$before" "$after" "$users" <<'PY'
+python3 - "$before" "$after" "$users" "$open_before" <<'PY'
 import json, sys
-before, after, users = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+before, after, users, open_before = (int(x) for x in sys.argv[1:])
 print(json.dumps({"phase": "idle", "users": users, "rss_before_kib": before, "rss_after_kib": after,
-                  "rss_per_connection_bytes": round((after - before) * 1024 / users)}))
+                  "connections_at_baseline": open_before,
+                  "rss_per_connection_bytes": round((after - before) * 1024 / (users - open_before))}))
 PY
 stop_server
 

@@ -129,7 +129,12 @@ awaitable<void> WebSocketSession::run(std::shared_ptr<WebSocketSession> self,
     hub.attach(self->shard_, self.get());
     self->context_.instance.ws_connections.fetch_add(1);
     boost::system::error_code ec;
-    co_await ws.async_accept(request, asio::redirect_error(use_awaitable, ec));
+    {
+        // The upgrade request (its headers carry the token) is not kept for the connection's
+        // life: this frame lives as long as the connection.
+        auto upgrade = std::move(request);
+        co_await ws.async_accept(upgrade, asio::redirect_error(use_awaitable, ec));
+    }
     if (!ec) {
         self->arm_timer(self->user_ ? self->settings_.ping_interval : self->settings_.auth_timeout);
         co_await self->read_loop();
