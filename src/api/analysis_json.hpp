@@ -1,6 +1,7 @@
 // The JSON shape of the analysis signal.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -8,6 +9,9 @@
 #include "engine/analysis_service.hpp"
 
 namespace botcore::api {
+
+// A signal is recomputed whenever a candle closes; one older than this is recomputed on read.
+inline constexpr std::int64_t kSignalTtlMs = 3'600'000;
 
 // {"symbol","signal","confidence","score","primary","indicators":{...},"timeframes":{...},
 //  "computed_ms","cached"}

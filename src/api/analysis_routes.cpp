@@ -6,13 +6,6 @@
 
 namespace botcore::api {
 
-namespace {
-
-// A signal is recomputed whenever a candle closes; one older than this is recomputed on read.
-constexpr std::int64_t kSignalTtlMs = 3'600'000;
-
-}  // namespace
-
 void add_analysis_routes(Router& router, AnalysisContext context) {
     router.add_async(
         Method::kGet, "/api/analysis/{symbol}",
@@ -24,12 +17,22 @@ void add_analysis_routes(Router& router, AnalysisContext context) {
                 return;
             }
             const auto now = context.clock.now_ms();
-            auto snapshot = context.analysis.latest(symbol);
-            const bool cached = snapshot && now - snapshot->computed_ms < kSignalTtlMs;
-            if (!cached) {
-                snapshot = context.analysis.compute(symbol, now);
+            if (auto snapshot = context.analysis.latest(symbol);
+                snapshot && now - snapshot->computed_ms < kSignalTtlMs) {
+                respond(json_response(200, signal_json(symbol, *snapshot, true)));
+                return;
             }
-            respond(json_response(200, signal_json(symbol, *snapshot, cached)));
+            // Computed by another instance (or before a restart) within the hour.
+            if (auto stored = context.store.find_analysis(symbol);
+                stored && now < stored->expires_ms) {
+                respond(json_response(200, std::move(stored->body)));
+                return;
+            }
+            const auto snapshot = context.analysis.compute(symbol, now);
+            context.store.save_analysis(symbol,
+                                        {snapshot.computed_ms, snapshot.computed_ms + kSignalTtlMs,
+                                         signal_json(symbol, snapshot, true)});
+            respond(json_response(200, signal_json(symbol, snapshot, false)));
         }));
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 
+#include "api/analysis_json.hpp"
 #include "realtime/channel.hpp"
 #include "realtime/server_messages.hpp"
 
@@ -51,6 +52,9 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
         }
         const auto update =
             analysis_.on_candle_closed(tick.symbol, closed.interval, closed.candle, tick.ts_ms);
+        store_.save_analysis(tick.symbol, {update.snapshot.computed_ms,
+                                           update.snapshot.computed_ms + api::kSignalTtlMs,
+                                           api::signal_json(tick.symbol, update.snapshot, true)});
         const auto& signal = update.snapshot.signal;
         batch.emplace_back(realtime::signals_channel(tick.symbol),
                            realtime::make_message(realtime::signal_message(

@@ -11,6 +11,7 @@
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
 #include "ports/feed.hpp"
+#include "ports/market_store.hpp"
 #include "realtime/hub.hpp"
 
 namespace botcore {
@@ -18,8 +19,14 @@ namespace botcore {
 class MarketPipeline {
   public:
     MarketPipeline(market::CandleBook& candles, engine::TradingService& trading,
-                   engine::AnalysisService& analysis, engine::BotService& bots, realtime::Hub& hub)
-        : candles_(candles), trading_(trading), analysis_(analysis), bots_(bots), hub_(hub) {}
+                   engine::AnalysisService& analysis, engine::BotService& bots, realtime::Hub& hub,
+                   ports::MarketStore& store)
+        : candles_(candles),
+          trading_(trading),
+          analysis_(analysis),
+          bots_(bots),
+          hub_(hub),
+          store_(store) {}
 
     // done (optional) runs once the candles the tick closed and every trigger it reached are
     // committed.
@@ -40,6 +47,7 @@ class MarketPipeline {
     engine::AnalysisService& analysis_;
     engine::BotService& bots_;
     realtime::Hub& hub_;
+    ports::MarketStore& store_;
 };
 
 }  // namespace botcore

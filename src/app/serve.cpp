@@ -254,7 +254,7 @@ int run_serve(const Config& config) {
                                    return std::move(identity->user_id);
                                });
         engine::AnalysisService analysis(candles);
-        api::add_analysis_routes(router, {auth, analysis, clock});
+        api::add_analysis_routes(router, {auth, analysis, store, clock});
         engine::BotService bots(trading);
         for (const auto& stored : store.all_bots()) {
             auto settings = api::parse_bot_settings(stored.settings_json, analysis::defaults());
@@ -266,7 +266,7 @@ int run_serve(const Config& config) {
             bots.set(stored.user_id, std::move(*settings));
         }
         api::add_bot_routes(router, {auth, bots, store, clock});
-        MarketPipeline pipeline(candles, trading, analysis, bots, server.hub());
+        MarketPipeline pipeline(candles, trading, analysis, bots, server.hub(), store);
         trading.set_event_sink(pipeline.user_events());
         std::function<void(ports::Tick, std::function<void()>)> manual_tick;
         if (manual_prices) {

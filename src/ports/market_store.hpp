@@ -1,4 +1,5 @@
-// Durable market data: closed candles per (symbol, interval), kept 7 days by the retention job.
+// Durable market data: closed candles per (symbol, interval), kept 7 days by the retention job,
+// and the last analysis signal per symbol (shared by every instance on the same store).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,15 @@ class MarketStore {
                                                 std::optional<std::int64_t> end_ms, int limit) = 0;
     // Deletes candles that opened before cutoff_ms; returns how many.
     virtual std::int64_t delete_candles_before(std::int64_t cutoff_ms) = 0;
+
+    struct StoredAnalysis {
+        std::int64_t computed_ms = 0;
+        std::int64_t expires_ms = 0;  // served from the store until then
+        std::string body;             // the API's JSON document
+    };
+    // Replaces the symbol's stored signal (group commit).
+    virtual void save_analysis(std::string_view symbol, StoredAnalysis analysis) = 0;
+    virtual std::optional<StoredAnalysis> find_analysis(std::string_view symbol) = 0;
 };
 
 }  // namespace botcore::ports

@@ -29,6 +29,20 @@ class SqliteStoreTest : public ::testing::Test {
     SqliteStore store;
 };
 
+TEST_F(SqliteStoreTest, TheNewestStoredSignalOfASymbolWins) {
+    EXPECT_FALSE(store.find_analysis("BTCUSDT"));
+    store.save_analysis("BTCUSDT", {2000, 9000, R"({"signal":"long"})"});
+    store.save_analysis("BTCUSDT", {1000, 8000, R"({"signal":"short"})"});  // older: ignored
+    store.save_analysis("ETHUSDT", {1500, 8500, R"({"signal":"neutral"})"});
+    store.flush();
+    const auto btc = store.find_analysis("BTCUSDT");
+    ASSERT_TRUE(btc);
+    EXPECT_EQ(btc->computed_ms, 2000);
+    EXPECT_EQ(btc->expires_ms, 9000);
+    EXPECT_EQ(btc->body, R"({"signal":"long"})");
+    EXPECT_EQ(store.find_analysis("ETHUSDT")->body, R"({"signal":"neutral"})");
+}
+
 TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheirVersion) {
     EXPECT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
     EXPECT_TRUE(store.migrate(2000).empty());

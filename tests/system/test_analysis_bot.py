@@ -414,6 +414,18 @@ def test_bot_settings_survive_a_restart(make_server):
     assert user.bot() == settings
 
 
+def test_a_signal_computed_before_a_restart_is_served_from_the_store(make_server):
+    srv = make_server(**MANUAL)
+    first = User(srv).analysis("XRPUSDT")
+    assert first["cached"] is False
+    srv.stop()
+    srv.start()
+    again = User(srv).analysis("XRPUSDT")  # nothing in this instance's memory yet
+    assert again["cached"] is True
+    assert again["computed_ms"] == first["computed_ms"]
+    assert again["signal"] == first["signal"]
+
+
 INVALID_BOT_PUTS = [
     ({"colour": "red"}, "colour"),
     ({"symbols": ["NOPEUSDT"]}, "symbols"),

@@ -1,4 +1,4 @@
-// SqliteStore's MarketStore half: closed candles in market_data.
+// SqliteStore's MarketStore half: closed candles in market_data, signals in analysis.
 #include <fmt/format.h>
 
 #include "adapters/sqlite/sqlite_store.hpp"
@@ -53,6 +53,33 @@ std::int64_t SqliteStore::delete_candles_before(std::int64_t cutoff_ms) {
     std::lock_guard lock(writer_mutex_);
     writer_->prepare("DELETE FROM market_data WHERE timestamp < ?").bind_all(cutoff_ms).step();
     return sqlite3_changes64(writer_->handle());
+}
+
+void SqliteStore::save_analysis(std::string_view symbol, StoredAnalysis analysis) {
+    committer_->submit(
+        [symbol = std::string(symbol), analysis = std::move(analysis)](Connection& c) {
+            c.prepare(
+                 "INSERT INTO analysis (symbol, computed_ms, expires_ms, payload) "
+                 "VALUES (?, ?, ?, ?) ON CONFLICT (symbol) DO UPDATE SET "
+                 "computed_ms = excluded.computed_ms, expires_ms = excluded.expires_ms, "
+                 "payload = excluded.payload WHERE excluded.computed_ms >= analysis.computed_ms")
+                .bind_all(std::string_view(symbol), analysis.computed_ms, analysis.expires_ms,
+                          std::string_view(analysis.body))
+                .step();
+        },
+        [](std::exception_ptr) {});
+}
+
+std::optional<ports::MarketStore::StoredAnalysis> SqliteStore::find_analysis(
+    std::string_view symbol) {
+    auto connection = reader();
+    auto s = connection->prepare(
+        "SELECT computed_ms, expires_ms, payload FROM analysis WHERE symbol = ?");
+    s.bind(1, symbol);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return StoredAnalysis{s.integer(0), s.integer(1), s.text(2)};
 }
 
 }  // namespace botcore::adapters::sqlite

@@ -73,6 +73,8 @@ class SqliteStore final : public ports::Store,
     std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
                                         std::optional<std::int64_t> end_ms, int limit) override;
     std::int64_t delete_candles_before(std::int64_t cutoff_ms) override;
+    void save_analysis(std::string_view symbol, StoredAnalysis analysis) override;
+    std::optional<StoredAnalysis> find_analysis(std::string_view symbol) override;
     // BotStore (sqlite_bot_store.cpp)
     void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
