@@ -56,10 +56,12 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
                                            update.snapshot.computed_ms + api::kSignalTtlMs,
                                            api::signal_json(tick.symbol, update.snapshot, true)});
         const auto& signal = update.snapshot.signal;
-        batch.emplace_back(realtime::signals_channel(tick.symbol),
-                           realtime::make_message(realtime::signal_message(
-                               tick.symbol, analysis::to_string(signal.direction),
-                               signal.confidence, update.snapshot.computed_ms)));
+        if (auto signals = realtime::signals_channel(tick.symbol); hub_.has_subscribers(signals)) {
+            batch.emplace_back(std::move(signals),
+                               realtime::make_message(realtime::signal_message(
+                                   tick.symbol, analysis::to_string(signal.direction),
+                                   signal.confidence, update.snapshot.computed_ms)));
+        }
         bots_.on_votes(tick.symbol, closed.interval, update.timeframe.votes, tick.price,
                        tick.ts_ms);
     }

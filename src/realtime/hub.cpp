@@ -29,13 +29,9 @@ Hub::Hub(std::vector<Post> shards, int max_connections_per_user)
 }
 
 void Hub::publish(std::string channel, Message message) {
-    counters_.published.fetch_add(1, std::memory_order_relaxed);
-    for (auto& shard : shards_) {
-        shard.post([this, &shard, channel, message] {
-            const auto it = shard.channels.find(channel);
-            deliver(it == shard.channels.end() ? nullptr : &it->second, message);
-        });
-    }
+    Batch batch;
+    batch.emplace_back(std::move(channel), std::move(message));
+    publish(std::move(batch));
 }
 
 void Hub::publish(Batch batch) {

@@ -32,7 +32,6 @@ class SendQueue {
     std::optional<Message> pop();
     bool empty() const { return head_ == items_.size(); }
     std::size_t size() const { return items_.size() - head_; }
-    std::size_t capacity() const { return capacity_; }
     // Messages replaced by a newer one with the same key since construction.
     std::size_t coalesced() const { return coalesced_; }
 
