@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Durable market orders through HTTP on the embedded SQLite store: orders/s and latency at
-# 1 -> 64 concurrent clients, each answer sent only after its order is committed (group commit,
-# synchronous = FULL). The peer in the same run: single-row autocommit INSERTs into SQLite with
-# the same settings (build/bench/sqlite_insert_bench).
+# Durable market orders through HTTP: orders/s and latency at 1 -> 64 (or
+# BOTCORE_BENCH_CLIENTS) concurrent clients, each answer sent only after its order is committed
+# (group commit).
+# - Default: the embedded SQLite store (synchronous = FULL). The peer in the same run:
+#   single-row autocommit INSERTs into SQLite with the same settings (sqlite_insert_bench).
+# - BOTCORE_BENCH_PG_URL=postgresql://...: PostgreSQL, in a schema of its own dropped at the end.
+#   The peer in the same run: single-row autocommit INSERTs by as many pgbench clients
+#   (bench/scenarios/pg_inserts.sh).
 #
 #   bench/scenarios/orders_wrk.sh [DURATION=20s] [USERS=128]
 set -euo pipefail
@@ -14,8 +18,11 @@ bin=${BOTCORE_BIN:-build/botcore}
 work=$(mktemp -d /tmp/botcore-orders-XXXXXX)
 port=18483
 pid=
+pg_url=${BOTCORE_BENCH_PG_URL:-}
+schema=bench_orders_$$
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  [ -n "$pg_url" ] && psql -q "$pg_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" 2>/dev/null || true
   [ -n "${BOTCORE_BENCH_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -29,6 +36,17 @@ source = "manual"
 password_hash_ops = 1
 password_hash_memory_kib = 8
 CONF
+if [ -n "$pg_url" ]; then
+  psql -q "$pg_url" -c "CREATE SCHEMA $schema"
+  separator='?'
+  [[ "$pg_url" == *\?* ]] && separator='&'
+  cat >> "$work/botcore.toml" <<CONF
+[store]
+engine = "postgres"
+[postgres]
+url = "$pg_url${separator}options=-csearch_path%3D$schema"
+CONF
+fi
 "$bin" serve --config "$work/botcore.toml" --listen "127.0.0.1:$port" --data-dir "$work/data" \
   > "$work/out" 2> "$work/err" &
 pid=$!
@@ -69,6 +87,12 @@ for clients in ${BOTCORE_BENCH_CLIENTS:-1 2 4 8 16 32 64}; do
   echo "| $clients | $rps | $p50 | $p99 | ${bad:-0} |"
 done
 echo
-echo "peer (same run): single-row autocommit INSERTs into SQLite"
-"$(dirname "$bin")/bench/sqlite_insert_bench" --benchmark_filter=AutocommitInsert \
-  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null | grep median
+if [ -n "$pg_url" ]; then
+  echo "peer (same run): single-row autocommit INSERTs into PostgreSQL (pgbench)"
+  # shellcheck disable=SC2086
+  bench/scenarios/pg_inserts.sh "$pg_url" "${duration%s}" ${BOTCORE_BENCH_CLIENTS:-1 2 4 8 16 32 64}
+else
+  echo "peer (same run): single-row autocommit INSERTs into SQLite"
+  "$(dirname "$bin")/bench/sqlite_insert_bench" --benchmark_filter=AutocommitInsert \
+    --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null | grep median
+fi

@@ -132,6 +132,25 @@ std::optional<std::string> check_stream_url(std::string_view value) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_postgres_url(std::string_view value) {
+    if (!value.starts_with("postgresql://") && !value.starts_with("postgres://")) {
+        return "is not a postgresql:// URL";
+    }
+    return std::nullopt;
+}
+
+// Comma-separated URLs, or empty.
+std::optional<std::string> check_postgres_urls(std::string_view value) {
+    while (!value.empty()) {
+        const auto comma = value.find(',');
+        if (auto error = check_postgres_url(value.substr(0, comma))) {
+            return error;
+        }
+        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> check_any(std::string_view) {
     return std::nullopt;
 }
@@ -169,7 +188,9 @@ std::optional<std::string> check_balance(std::string_view value) {
     return std::nullopt;
 }
 
-constexpr std::array<std::string_view, 1> kEngines = {"sqlite"};
+constexpr std::array<std::string_view, 2> kEngines = {"sqlite", "postgres"};
+constexpr std::array<std::string_view, 4> kReadPreferences = {"primary", "primaryPreferred",
+                                                              "secondary", "secondaryPreferred"};
 constexpr std::array<std::string_view, 4> kMarketSources = {"simulator", "replay", "binance",
                                                             "manual"};
 constexpr std::array<std::string_view, 4> kKlineIntervals = {"1m", "5m", "15m", "1h"};
@@ -181,6 +202,7 @@ using C = Config;
 using Server = ServerConfig;
 using Store = StoreConfig;
 using Auth = AuthConfig;
+using Postgres = PostgresConfig;
 using Scaling = ScalingConfig;
 using Market = MarketConfig;
 using Trading = TradingConfig;
@@ -214,6 +236,23 @@ constexpr auto kSchema = std::to_array<KeySpec>({
     one_of("store.engine", member<&C::store, &Store::engine>(), kEngines),
     text("store.data_dir", member<&C::store, &Store::data_dir>(), check_non_empty),
     boolean("store.auto_migrate", member<&C::store, &Store::auto_migrate>()),
+
+    text("postgres.url", member<&C::postgres, &Postgres::url>(), check_postgres_url,
+         /*secret=*/true),
+    text("postgres.replica_urls", member<&C::postgres, &Postgres::replica_urls>(),
+         check_postgres_urls, /*secret=*/true),
+    integer("postgres.pool_min", member<&C::postgres, &Postgres::pool_min>(), 0, 1000),
+    integer("postgres.pool_max", member<&C::postgres, &Postgres::pool_max>(), 1, 1000),
+    integer("postgres.pool_idle_seconds", member<&C::postgres, &Postgres::pool_idle_seconds>(), 1,
+            86400),
+    integer("postgres.pool_acquire_timeout_ms",
+            member<&C::postgres, &Postgres::pool_acquire_timeout_ms>(), 1, 600000),
+    integer("postgres.max_replica_lag_ms", member<&C::postgres, &Postgres::max_replica_lag_ms>(), 0,
+            3600000),
+    one_of("postgres.read_history", member<&C::postgres, &Postgres::read_history>(),
+           kReadPreferences),
+    one_of("postgres.read_analytics", member<&C::postgres, &Postgres::read_analytics>(),
+           kReadPreferences),
 
     text("auth.jwt_secret", member<&C::auth, &Auth::jwt_secret>(), check_jwt_secret,
          /*secret=*/true),
@@ -568,6 +607,13 @@ std::expected<void, ConfigError> check_cross_keys(const Config& config, const Sl
                                          "is greater than scaling.max_instances = " +
                                              std::to_string(config.scaling.max_instances),
                                          slots[*min_index].origin));
+    }
+    if (config.postgres.pool_min > config.postgres.pool_max) {
+        const auto index = *find_key("postgres.pool_min");
+        return std::unexpected(key_error(
+            kSchema[index], std::to_string(config.postgres.pool_min),
+            "is greater than postgres.pool_max = " + std::to_string(config.postgres.pool_max),
+            slots[index].origin));
     }
     return {};
 }

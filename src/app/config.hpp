@@ -36,6 +36,22 @@ struct StoreConfig {
     bool auto_migrate = true;
 };
 
+// store.engine = "postgres": the shared database of every instance.
+struct PostgresConfig {
+    std::string url = "postgresql://botcore:botcore@127.0.0.1:5432/botcore";  // the primary
+    std::string replica_urls;  // comma-separated streaming replicas for reads; empty: none
+    int pool_min = 10;
+    int pool_max = 100;
+    int pool_idle_seconds = 60;
+    int pool_acquire_timeout_ms = 10000;  // then the request gets 503
+    int max_replica_lag_ms = 5000;        // a replica further behind is not read from
+    // Read preference (primary | primaryPreferred | secondary | secondaryPreferred) of trade
+    // history and performance, and of market analytics (candles, signals). Balances, positions
+    // and orders are always read from the primary.
+    std::string read_history = "secondaryPreferred";
+    std::string read_analytics = "secondaryPreferred";
+};
+
 struct AuthConfig {
     std::string jwt_secret;  // empty: generated on first start into data_dir/jwt_secret
     int access_ttl_seconds = 86400;
@@ -91,6 +107,7 @@ struct LogConfig {
 struct Config {
     ServerConfig server;
     StoreConfig store;
+    PostgresConfig postgres;
     AuthConfig auth;
     AccountConfig account;
     MarketConfig market;

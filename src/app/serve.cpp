@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <thread>
 
-#include "adapters/sqlite/sqlite_store.hpp"
 #include "api/analysis_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/bot_routes.hpp"
@@ -15,6 +14,7 @@
 #include "app/jwt_secret.hpp"
 #include "app/logging.hpp"
 #include "app/market_pipeline.hpp"
+#include "app/store_factory.hpp"
 #include "auth/auth_service.hpp"
 #include "domain/decimal_math.hpp"
 #include "engine/trading_service.hpp"
@@ -61,16 +61,32 @@ engine::TradingSettings trading_settings(const TradingConfig& trading) {
 }
 
 void add_trading_collectors(ops::MetricsRegistry& metrics, engine::TradingService& trading,
-                            adapters::sqlite::SqliteStore& store) {
+                            ports::StoreEngine& store) {
     metrics.add_collector([&trading, &store](ops::PromWriter& out) {
-        const auto [batches, items] = store.commit_stats();
+        using ops::PromWriter;
+        const auto engine = store.stats();
         out.family("store_commits_total", "counter",
                    "Write transactions committed (each one fsync).");
-        out.sample("store_commits_total", "", batches);
+        out.sample("store_commits_total", "", engine.commit_batches);
         out.family("store_committed_writes_total", "counter",
                    "Commands' writes carried by those transactions.");
-        out.sample("store_committed_writes_total", "", items);
-        using ops::PromWriter;
+        out.sample("store_committed_writes_total", "", engine.committed_writes);
+        out.family("database_connections_open", "gauge", "Store connections open.");
+        out.sample("database_connections_open", "", static_cast<double>(engine.connections_open));
+        if (!engine.replicas.empty()) {
+            out.family("database_replication_lag_seconds", "gauge",
+                       "How far each replica's replay is behind the primary.");
+            for (const auto& replica : engine.replicas) {
+                out.sample("database_replication_lag_seconds",
+                           PromWriter::label("replica", replica.name), replica.lag_seconds);
+            }
+            out.family("database_replica_healthy", "gauge",
+                       "1 when reads may go to the replica (reachable, within the lag bound).");
+            for (const auto& replica : engine.replicas) {
+                out.sample("database_replica_healthy", PromWriter::label("replica", replica.name),
+                           replica.healthy ? 1.0 : 0.0);
+            }
+        }
         const auto stats = trading.stats();
         out.family("orders_total", "counter",
                    "Orders placed, by type and result (filled, resting, rejected).");
@@ -189,8 +205,10 @@ int run_serve(const Config& config) {
         }
         // One reader per thread that may read: network threads, workers, the commit thread,
         // the feed, funding and the checkpointer (a reader is always free).
-        adapters::sqlite::SqliteStore store(config.store.data_dir,
-                                            limits.threads + limits.worker_threads + 4);
+        auto engine = open_store(config, limits.threads + limits.worker_threads + 4);
+        auto& store = *engine;
+        log->info(R"("msg":"store open","engine":"{}","location":"{}")", config.store.engine,
+                  store.location());
         ports::SystemClock clock;
         if (config.store.auto_migrate) {
             for (const auto& applied : store.migrate(clock.now_ms())) {
@@ -342,14 +360,13 @@ int run_serve(const Config& config) {
 
 int run_migrate(const Config& config) {
     try {
-        adapters::sqlite::SqliteStore store(config.store.data_dir, 1);
+        auto store = open_store(config, 1);
         ports::SystemClock clock;
-        const auto applied = store.migrate(clock.now_ms());
+        const auto applied = store->migrate(clock.now_ms());
         for (const auto& migration : applied) {
             std::printf("applied %s\n", migration.c_str());
         }
-        std::printf("schema version %d (%s)\n", store.schema_version(),
-                    adapters::sqlite::SqliteStore::database_path(config.store.data_dir).c_str());
+        std::printf("schema version %d (%s)\n", store->schema_version(), store->location().c_str());
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {
         std::fprintf(stderr, "migrate failed: %s\n", e.what());

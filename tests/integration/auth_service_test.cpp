@@ -1,9 +1,9 @@
-// AuthService on the real SQLite store with a clock moved by hand.
+// AuthService on each real store (SQLite and PostgreSQL) with a clock moved by hand.
 #include "auth/auth_service.hpp"
 
 #include <gtest/gtest.h>
 
-#include "adapters/sqlite/sqlite_store.hpp"
+#include "store_engines.hpp"
 #include "test_support.hpp"
 
 namespace botcore::auth {
@@ -11,14 +11,12 @@ namespace {
 
 constexpr std::string_view kPassword = "correct horse battery";
 
-class AuthServiceTest : public ::testing::Test {
+class AuthServiceTest : public testing::EngineTest {
   protected:
     AuthServiceTest()
-        : store(dir.path(), 2),
+        : store(engine_->store()),
           jwt(std::string(40, 'k')),
-          service(store, clock, revocations, jwt, settings()) {
-        store.migrate(clock.now_ms());
-    }
+          service(store, clock, revocations, jwt, settings()) {}
 
     static AuthSettings settings() {
         AuthSettings s;
@@ -32,41 +30,40 @@ class AuthServiceTest : public ::testing::Test {
         return *user;
     }
 
-    testing::TempDir dir;
     testing::ManualClock clock;
-    adapters::sqlite::SqliteStore store;
+    ports::StoreEngine& store;
     RevocationList revocations;
     JwtCodec jwt;
     AuthService service;
 };
 
-TEST_F(AuthServiceTest, RegistrationNormalizesTheEmailAndDefaultsTheDisplayName) {
+TEST_P(AuthServiceTest, RegistrationNormalizesTheEmailAndDefaultsTheDisplayName) {
     const auto user = registered("  Trader@Example.COM ");
     EXPECT_EQ(user.email, "trader@example.com");
     EXPECT_EQ(user.display_name, "trader");
 }
 
-TEST_F(AuthServiceTest, SameEmailInAnotherCaseIsTaken) {
+TEST_P(AuthServiceTest, SameEmailInAnotherCaseIsTaken) {
     registered("trader@example.com");
     auto again = service.register_user("TRADER@example.com", kPassword, std::nullopt, "");
     ASSERT_FALSE(again.has_value());
     EXPECT_EQ(again.error().kind, AuthErrorKind::kEmailTaken);
 }
 
-TEST_F(AuthServiceTest, ShortPasswordNamesTheField) {
+TEST_P(AuthServiceTest, ShortPasswordNamesTheField) {
     auto user = service.register_user("a@b.co", "elevenchars", std::nullopt, "");
     ASSERT_FALSE(user.has_value());
     EXPECT_EQ(user.error().kind, AuthErrorKind::kInvalidPassword);
     EXPECT_EQ(user.error().field, "password");
 }
 
-TEST_F(AuthServiceTest, PasswordLengthCountsCharactersNotBytes) {
+TEST_P(AuthServiceTest, PasswordLengthCountsCharactersNotBytes) {
     // Twelve characters, 24 bytes.
     EXPECT_TRUE(service.register_user("a@b.co", "éééééééééééé", std::nullopt, "").has_value());
     EXPECT_FALSE(service.register_user("c@d.co", "ééééééééééé", std::nullopt, "").has_value());
 }
 
-TEST_F(AuthServiceTest, LoginIssuesATokenThatAuthenticatesAsTheUser) {
+TEST_P(AuthServiceTest, LoginIssuesATokenThatAuthenticatesAsTheUser) {
     const auto user = registered();
     auto pair = service.login("trader@example.com", kPassword, "");
     ASSERT_TRUE(pair.has_value());
@@ -76,7 +73,7 @@ TEST_F(AuthServiceTest, LoginIssuesATokenThatAuthenticatesAsTheUser) {
     EXPECT_EQ(identity->expires_s, clock.now_ms() / 1000 + 86400);
 }
 
-TEST_F(AuthServiceTest, FiveFailuresLockEvenTheRightPasswordUntilTheLockEnds) {
+TEST_P(AuthServiceTest, FiveFailuresLockEvenTheRightPasswordUntilTheLockEnds) {
     registered();
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(service.login("trader@example.com", "wrong password!", "").error().kind,
@@ -97,7 +94,7 @@ TEST_F(AuthServiceTest, FiveFailuresLockEvenTheRightPasswordUntilTheLockEnds) {
     EXPECT_TRUE(service.login("trader@example.com", kPassword, "").has_value());
 }
 
-TEST_F(AuthServiceTest, LockoutIsAudited) {
+TEST_P(AuthServiceTest, LockoutIsAudited) {
     const auto user = registered();
     for (int i = 0; i < 5; ++i) {
         (void)service.login("trader@example.com", "wrong password!", "10.1.2.3");
@@ -111,7 +108,7 @@ TEST_F(AuthServiceTest, LockoutIsAudited) {
               5);
 }
 
-TEST_F(AuthServiceTest, RefreshRotatesTheRefreshToken) {
+TEST_P(AuthServiceTest, RefreshRotatesTheRefreshToken) {
     registered();
     auto first = service.login("trader@example.com", kPassword, "");
     ASSERT_TRUE(first.has_value());
@@ -122,7 +119,7 @@ TEST_F(AuthServiceTest, RefreshRotatesTheRefreshToken) {
     EXPECT_FALSE(service.refresh(first->refresh_token).has_value());
 }
 
-TEST_F(AuthServiceTest, LogoutRevokesTheAccessTokenAndItsRefreshToken) {
+TEST_P(AuthServiceTest, LogoutRevokesTheAccessTokenAndItsRefreshToken) {
     registered();
     auto pair = service.login("trader@example.com", kPassword, "");
     auto other = service.login("trader@example.com", kPassword, "");
@@ -135,7 +132,7 @@ TEST_F(AuthServiceTest, LogoutRevokesTheAccessTokenAndItsRefreshToken) {
     EXPECT_TRUE(service.refresh(other->refresh_token).has_value());
 }
 
-TEST_F(AuthServiceTest, ExpiredAccessTokenIsRefused) {
+TEST_P(AuthServiceTest, ExpiredAccessTokenIsRefused) {
     registered();
     auto pair = service.login("trader@example.com", kPassword, "");
     clock.advance_ms(86'400'000);
@@ -144,7 +141,7 @@ TEST_F(AuthServiceTest, ExpiredAccessTokenIsRefused) {
     EXPECT_EQ(identity.error().kind, AuthErrorKind::kBadToken);
 }
 
-TEST_F(AuthServiceTest, PasswordChangeNeedsTheCurrentPasswordAndEndsRefreshTokens) {
+TEST_P(AuthServiceTest, PasswordChangeNeedsTheCurrentPasswordAndEndsRefreshTokens) {
     registered();
     auto pair = service.login("trader@example.com", kPassword, "");
     auto identity = service.authenticate_token(pair->access_token);
@@ -159,11 +156,14 @@ TEST_F(AuthServiceTest, PasswordChangeNeedsTheCurrentPasswordAndEndsRefreshToken
     EXPECT_TRUE(service.login("trader@example.com", "a brand new password", "").has_value());
 }
 
-TEST_F(AuthServiceTest, UnknownEmailFailsLikeAWrongPassword) {
+TEST_P(AuthServiceTest, UnknownEmailFailsLikeAWrongPassword) {
     auto result = service.login("nobody@example.com", kPassword, "");
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error().kind, AuthErrorKind::kBadCredentials);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, AuthServiceTest, ::testing::ValuesIn(testing::kEngineNames),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace botcore::auth

@@ -1,5 +1,5 @@
-// TradingService on the real SQLite store: answers after commit, triggers, funding, and one
-// command at a time per user.
+// TradingService on each real store (SQLite and PostgreSQL): answers after commit, triggers,
+// funding, and one command at a time per user.
 #include "engine/trading_service.hpp"
 
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <future>
 #include <thread>
 
-#include "adapters/sqlite/sqlite_store.hpp"
+#include "store_engines.hpp"
 #include "test_support.hpp"
 
 namespace botcore::engine {
@@ -26,10 +26,9 @@ std::expected<T, TradingError> wait(const std::function<void(Reply<T>)>& call) {
     return result.get_future().get();
 }
 
-class TradingServiceTest : public ::testing::Test {
+class TradingServiceTest : public testing::EngineTest {
   protected:
-    TradingServiceTest() : store(dir.path(), 4), trading(store, prices, clock, settings()) {
-        store.migrate(clock.now_ms());
+    TradingServiceTest() : store(engine_->store()), trading(store, prices, clock, settings()) {
         add_user("u1");
     }
 
@@ -64,14 +63,13 @@ class TradingServiceTest : public ::testing::Test {
         });
     }
 
-    testing::TempDir dir;
     testing::ManualClock clock;
-    adapters::sqlite::SqliteStore store;
+    ports::StoreEngine& store;
     market::PriceBook prices;
     TradingService trading;
 };
 
-TEST_F(TradingServiceTest, AnAnsweredOrderIsAlreadyInTheStore) {
+TEST_P(TradingServiceTest, AnAnsweredOrderIsAlreadyInTheStore) {
     price("ETHUSDT", "2000");
     auto placed = market("u1", domain::Side::kBuy, "1");
     ASSERT_TRUE(placed.has_value());
@@ -81,14 +79,14 @@ TEST_F(TradingServiceTest, AnAnsweredOrderIsAlreadyInTheStore) {
     EXPECT_EQ(store.load_portfolio("u1")->positions.at("ETHUSDT").quantity, d("1"));
 }
 
-TEST_F(TradingServiceTest, WithoutAMarketPriceAnOrderIsUnavailableAndChangesNothing) {
+TEST_P(TradingServiceTest, WithoutAMarketPriceAnOrderIsUnavailableAndChangesNothing) {
     auto placed = market("u1", domain::Side::kBuy, "1");
     ASSERT_FALSE(placed.has_value());
     EXPECT_EQ(placed.error().kind, TradingErrorKind::kUnavailable);
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
 }
 
-TEST_F(TradingServiceTest, APriceReachingAStopLossClosesThePositionBeforeDoneIsCalled) {
+TEST_P(TradingServiceTest, APriceReachingAStopLossClosesThePositionBeforeDoneIsCalled) {
     price("ETHUSDT", "2000");
     ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
     price("ETHUSDT", "1950");
@@ -100,7 +98,7 @@ TEST_F(TradingServiceTest, APriceReachingAStopLossClosesThePositionBeforeDoneIsC
     EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
 }
 
-TEST_F(TradingServiceTest, FundingIsChargedOncePerPeriod) {
+TEST_P(TradingServiceTest, FundingIsChargedOncePerPeriod) {
     price("ETHUSDT", "2000");
     ASSERT_TRUE(market("u1", domain::Side::kBuy, "1").has_value());
     const auto balance = [&] { return store.load_portfolio("u1")->account.balance; };
@@ -123,7 +121,7 @@ TEST_F(TradingServiceTest, FundingIsChargedOncePerPeriod) {
     EXPECT_EQ(funding_paid(), d("0.4"));
 }
 
-TEST_F(TradingServiceTest, ConcurrentOrdersOfOneUserAllCommitAndAgreeWithTheStore) {
+TEST_P(TradingServiceTest, ConcurrentOrdersOfOneUserAllCommitAndAgreeWithTheStore) {
     price("ETHUSDT", "2000");
     std::vector<std::thread> threads;
     std::atomic<int> filled{0};
@@ -151,7 +149,7 @@ TEST_F(TradingServiceTest, ConcurrentOrdersOfOneUserAllCommitAndAgreeWithTheStor
     EXPECT_EQ(stored->account.fees_paid, d("3.2"));
 }
 
-TEST_F(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
+TEST_P(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
     price("ETHUSDT", "2000");
     ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
     store.flush();
@@ -163,6 +161,9 @@ TEST_F(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
     done.get_future().get();
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, TradingServiceTest, ::testing::ValuesIn(testing::kEngineNames),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace botcore::engine

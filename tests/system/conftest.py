@@ -61,6 +61,23 @@ def clean_env(extra=None):
     return env
 
 
+# When set (ctest does for the *.postgres entries), servers whose config names no store use this
+# PostgreSQL server, each in a schema of its own (kept across its restarts).
+SYSTEM_TEST_PG_URL = os.environ.get("SYSTEM_TEST_PG_URL", "")
+
+
+def postgres_store_config(base_dir):
+    """store/postgres config sections for one server: a new schema on SYSTEM_TEST_PG_URL."""
+    schema = "sys_" + hashlib.sha1(str(base_dir).encode()).hexdigest()[:12]
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", SYSTEM_TEST_PG_URL, "-c",
+                    f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"],
+                   check=True, capture_output=True, timeout=30)
+    separator = "&" if "?" in SYSTEM_TEST_PG_URL else "?"
+    return {"store": {"engine": "postgres"},
+            "postgres": {"url": f"{SYSTEM_TEST_PG_URL}{separator}options=-csearch_path%3D{schema}",
+                         "pool_min": 2}}
+
+
 def free_port():
     """A TCP port that was free a moment ago on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -272,6 +289,8 @@ class Server:
         self.stdout_path = os.path.join(self.base_dir, "stdout.log")
         self.stderr_path = os.path.join(self.base_dir, "stderr.log")
         self.config = merge_sections(BASE_CONFIG, config)
+        if SYSTEM_TEST_PG_URL and "store" not in (config or {}):
+            self.config = merge_sections(self.config, postgres_store_config(self.base_dir))
         write_toml(self.config_path, self.config)
         self.env = clean_env(env)
         self.extra_args = list(extra_args or [])

@@ -323,6 +323,15 @@ std::vector<ports::TableSize> SqliteStore::table_sizes() {
     return out;
 }
 
+ports::EngineStats SqliteStore::stats() const {
+    ports::EngineStats out;
+    out.commit_batches = committer_->batches();
+    out.committed_writes = committer_->items();
+    out.connections_open = static_cast<int>(all_readers_.size()) + 1;
+    out.connections_in_use = busy_.load(std::memory_order_relaxed);
+    return out;
+}
+
 int SqliteStore::connections_active() const {
     // The writer counts as active while held; readers while leased.
     return busy_.load(std::memory_order_relaxed);

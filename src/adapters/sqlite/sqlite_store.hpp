@@ -11,27 +11,23 @@
 #include "adapters/sqlite/group_commit.hpp"
 #include "adapters/sqlite/sqlite_db.hpp"
 #include "ops/periodic_task.hpp"
-#include "ports/bot_store.hpp"
-#include "ports/market_store.hpp"
-#include "ports/store.hpp"
-#include "ports/trading_store.hpp"
+#include "ports/store_engine.hpp"
 
 namespace botcore::adapters::sqlite {
 
 // Users and sessions are in sqlite_store.cpp, trading in sqlite_trading_store.cpp.
-class SqliteStore final : public ports::Store,
-                          public ports::TradingStore,
-                          public ports::MarketStore,
-                          public ports::BotStore {
+class SqliteStore final : public ports::StoreEngine {
   public:
     // Opens (creating) data_dir/botcore.db. Throws StoreUnavailable if it cannot.
     SqliteStore(const std::string& data_dir, int readers);
     ~SqliteStore() override;
 
     static std::string database_path(const std::string& data_dir);
-    // Applies pending migrations; returns what was applied.
-    std::vector<std::string> migrate(std::int64_t now_ms);
-    int schema_version();
+    std::vector<std::string> migrate(std::int64_t now_ms) override;
+    int schema_version() override;
+    std::string location() const override { return path_; }
+    void flush() override { committer_->flush(); }
+    ports::EngineStats stats() const override;
 
     std::optional<ports::User> create_user(const ports::NewUser& user,
                                            const ports::AuditEvent& audit) override;
@@ -78,13 +74,6 @@ class SqliteStore final : public ports::Store,
     // BotStore (sqlite_bot_store.cpp)
     void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
-
-    // Waits until every write submitted so far has committed.
-    void flush() { committer_->flush(); }
-    // Group commit so far: transactions committed and the writes they carried.
-    std::pair<std::uint64_t, std::uint64_t> commit_stats() const {
-        return {committer_->batches(), committer_->items()};
-    }
 
     bool ping() override;
     std::vector<ports::TableSize> table_sizes() override;

@@ -1,0 +1,108 @@
+// PgStore's MarketStore and BotStore halves: closed candles in market_data, signals in
+// analysis, one bot settings document per user in bot_settings.
+#include <algorithm>
+
+#include "adapters/postgres/pg_store.hpp"
+
+namespace botcore::adapters::postgres {
+
+namespace {
+
+// With several instances on one database, the same candle may be stored by each: the last
+// version wins, as with one.
+constexpr Sql kSaveCandle{
+    "save_candle",
+    "INSERT INTO market_data (symbol, interval, timestamp, open, high, low, close, volume) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (symbol, interval, timestamp) DO UPDATE "
+    "SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, "
+    "close = EXCLUDED.close, volume = EXCLUDED.volume"};
+constexpr Sql kCandles{
+    "candles",
+    "SELECT timestamp, open, high, low, close, volume FROM market_data WHERE symbol = $1 "
+    "AND interval = $2 AND ($3::bigint IS NULL OR timestamp < $3) "
+    "ORDER BY timestamp DESC LIMIT $4"};
+constexpr Sql kDeleteCandles{"delete_candles", "DELETE FROM market_data WHERE timestamp < $1"};
+constexpr Sql kSaveAnalysis{
+    "save_analysis",
+    "INSERT INTO analysis (symbol, computed_ms, expires_ms, payload) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (symbol) DO UPDATE SET computed_ms = EXCLUDED.computed_ms, "
+    "expires_ms = EXCLUDED.expires_ms, payload = EXCLUDED.payload "
+    "WHERE EXCLUDED.computed_ms >= analysis.computed_ms"};
+constexpr Sql kFindAnalysis{
+    "find_analysis", "SELECT computed_ms, expires_ms, payload FROM analysis WHERE symbol = $1"};
+constexpr Sql kSaveBot{
+    "save_bot",
+    "INSERT INTO bot_settings (user_id, settings, updated_ms) VALUES ($1, $2, $3) "
+    "ON CONFLICT (user_id) DO UPDATE SET settings = EXCLUDED.settings, "
+    "updated_ms = EXCLUDED.updated_ms"};
+constexpr Sql kAllBots{"all_bots", "SELECT user_id, settings, updated_ms FROM bot_settings"};
+
+}  // namespace
+
+void PgStore::save_candle(std::string_view symbol, market::Interval interval,
+                          const market::Candle& candle, std::function<void()> done) {
+    std::vector<Command> commands;
+    commands.push_back(
+        {&kSaveCandle, Params::of(symbol, market::to_string(interval), candle.open_ms,
+                                  candle.open.units(), candle.high.units(), candle.low.units(),
+                                  candle.close.units(), candle.volume.units())});
+    committer_->submit(std::move(commands), [done = std::move(done)](std::exception_ptr) {
+        if (done) {
+            done();
+        }
+    });
+}
+
+std::vector<market::Candle> PgStore::candles(std::string_view symbol, market::Interval interval,
+                                             std::optional<std::int64_t> end_ms, int limit) {
+    auto connection = router_->acquire(settings_.analytics);
+    const auto r =
+        connection->run(kCandles, Params::of(symbol, market::to_string(interval), end_ms, limit));
+    std::vector<market::Candle> out;
+    for (int i = r.rows() - 1; i >= 0; --i) {
+        const auto units = [&r, i](int column) {
+            return domain::Decimal::from_units(r.integer(i, column));
+        };
+        out.push_back({r.integer(i, 0), units(1), units(2), units(3), units(4), units(5), true});
+    }
+    return out;
+}
+
+std::int64_t PgStore::delete_candles_before(std::int64_t cutoff_ms) {
+    auto connection = primary_.acquire();
+    return connection->run(kDeleteCandles, Params::of(cutoff_ms)).affected();
+}
+
+void PgStore::save_analysis(std::string_view symbol, StoredAnalysis analysis) {
+    std::vector<Command> commands;
+    commands.push_back({&kSaveAnalysis, Params::of(symbol, analysis.computed_ms,
+                                                   analysis.expires_ms, analysis.body)});
+    committer_->submit(std::move(commands), [](std::exception_ptr) {});
+}
+
+std::optional<ports::MarketStore::StoredAnalysis> PgStore::find_analysis(std::string_view symbol) {
+    auto connection = router_->acquire(settings_.analytics);
+    const auto r = connection->run(kFindAnalysis, Params::of(symbol));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    return StoredAnalysis{r.integer(0, 0), r.integer(0, 1), r.text(0, 2)};
+}
+
+void PgStore::save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) {
+    std::vector<Command> commands;
+    commands.push_back({&kSaveBot, Params::of(bot.user_id, bot.settings_json, bot.updated_ms)});
+    committer_->submit(std::move(commands), std::move(done));
+}
+
+std::vector<ports::StoredBot> PgStore::all_bots() {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kAllBots);
+    std::vector<ports::StoredBot> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back({r.text(i, 0), r.text(i, 1), r.integer(i, 2)});
+    }
+    return out;
+}
+
+}  // namespace botcore::adapters::postgres

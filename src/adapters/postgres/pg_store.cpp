@@ -1,0 +1,327 @@
+#include "adapters/postgres/pg_store.hpp"
+
+#include "adapters/postgres/pg_migrations.hpp"
+
+namespace botcore::adapters::postgres {
+
+namespace {
+
+constexpr Sql kInsertAudit{
+    "insert_audit",
+    "INSERT INTO audit_logs (user_id, ip, action, detail, created_ms) VALUES ($1, $2, $3, $4, $5)"};
+constexpr Sql kInsertRefresh{
+    "insert_refresh",
+    "INSERT INTO refresh_tokens (user_id, token_hash, access_jti, created_ms, expires_ms) "
+    "VALUES ($1, $2, $3, $4, $5)"};
+constexpr Sql kInsertUser{
+    "insert_user",
+    "INSERT INTO users (id, email, display_name, password_hash, created_ms, password_changed_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $5)"};
+constexpr Sql kInsertAccount{
+    "insert_account",
+    "INSERT INTO accounts (user_id, initial_balance, balance, updated_ms) VALUES ($1, $2, $2, $3)"};
+constexpr Sql kFindCredentials{
+    "find_credentials",
+    "SELECT id, email, display_name, created_ms, password_hash, failed_logins, "
+    "failure_window_start_ms, locked_until_ms FROM users WHERE email = $1"};
+constexpr Sql kFindUser{"find_user",
+                        "SELECT id, email, display_name, created_ms FROM users WHERE id = $1"};
+constexpr Sql kLockLoginState{
+    "lock_login_state",
+    "SELECT failed_logins, failure_window_start_ms, locked_until_ms FROM users WHERE id = $1 "
+    "FOR UPDATE"};
+constexpr Sql kWriteLoginState{
+    "write_login_state",
+    "UPDATE users SET failed_logins = $1, failure_window_start_ms = $2, locked_until_ms = $3 "
+    "WHERE id = $4"};
+constexpr Sql kResetLoginState{
+    "reset_login_state",
+    "UPDATE users SET failed_logins = 0, failure_window_start_ms = 0, locked_until_ms = 0 "
+    "WHERE id = $1"};
+constexpr Sql kLockRefresh{
+    "lock_refresh",
+    "SELECT user_id, expires_ms, used_ms IS NOT NULL, revoked_ms IS NOT NULL "
+    "FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE"};
+constexpr Sql kRevokeUnusedRefresh{
+    "revoke_unused_refresh",
+    "UPDATE refresh_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms IS NULL "
+    "AND used_ms IS NULL"};
+constexpr Sql kUseRefresh{"use_refresh",
+                          "UPDATE refresh_tokens SET used_ms = $1 WHERE token_hash = $2"};
+constexpr Sql kRevokeJti{
+    "revoke_jti",
+    "INSERT INTO revoked_tokens (jti, user_id, expires_ms) VALUES ($1, $2, $3) "
+    "ON CONFLICT (jti) DO NOTHING"};
+constexpr Sql kRevokeRefreshOfJti{
+    "revoke_refresh_of_jti",
+    "UPDATE refresh_tokens SET revoked_ms = $1 WHERE user_id = $2 AND access_jti = $3 AND "
+    "revoked_ms IS NULL"};
+constexpr Sql kRevokedTokens{"revoked_tokens",
+                             "SELECT jti, expires_ms FROM revoked_tokens WHERE expires_ms > $1"};
+constexpr Sql kChangePassword{
+    "change_password",
+    "UPDATE users SET password_hash = $1, password_changed_ms = $2 WHERE id = $3"};
+constexpr Sql kRevokeAllRefresh{
+    "revoke_all_refresh",
+    "UPDATE refresh_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms IS NULL"};
+constexpr Sql kAuditLog{
+    "audit_log",
+    "SELECT COALESCE(user_id, ''), ip, action, detail, created_ms FROM audit_logs "
+    "WHERE user_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2"};
+constexpr Sql kTableSizes{
+    "table_sizes",
+    "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() ORDER BY c.relname"};
+
+// "postgresql://user:secret@host:port/db" without the secret, for logs.
+std::string without_password(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto at = url.find('@');
+    if (scheme == std::string::npos || at == std::string::npos || at < scheme) {
+        return url;
+    }
+    const auto colon = url.find(':', scheme + 3);
+    if (colon == std::string::npos || colon > at) {
+        return url;
+    }
+    return url.substr(0, colon) + url.substr(at);
+}
+
+}  // namespace
+
+PgStore::PgStore(PgSettings settings)
+    : settings_(std::move(settings)), primary_(settings_.url, settings_.pool) {
+    primary_.warm();
+    PoolSettings replica_pool = settings_.pool;
+    replica_pool.min = std::min(2, replica_pool.max);
+    router_ = std::make_unique<ReadRouter>(primary_, settings_.replica_urls, replica_pool,
+                                           settings_.max_replica_lag);
+    router_->check_replicas();
+    upkeep_ = std::make_unique<ops::PeriodicTask>(std::chrono::seconds(1), [this] {
+        router_->check_replicas();
+        primary_.close_idle();
+        router_->close_idle();
+    });
+    upkeep_->start();
+    committer_ = std::make_unique<CommitQueue<Batch>>(
+        [this](std::vector<Batch>& batch) { return commit_batch(batch); }, settings_.max_batch);
+}
+
+PgStore::~PgStore() {
+    committer_.reset();
+    upkeep_.reset();
+}
+
+std::vector<std::exception_ptr> PgStore::commit_batch(std::vector<Batch>& batch) {
+    try {
+        if (!writer_ || !writer_->healthy()) {
+            writer_.reset();
+            writer_ = std::make_unique<Connection>(settings_.url);
+        }
+        return writer_->run_batch(batch);
+    } catch (...) {
+        // Whether it committed is unknown; the next batch starts on a new connection.
+        writer_.reset();
+        throw;
+    }
+}
+
+std::vector<std::string> PgStore::migrate(std::int64_t now_ms) {
+    auto connection = primary_.acquire();
+    return postgres::migrate(*connection, now_ms);
+}
+
+int PgStore::schema_version() {
+    auto connection = primary_.acquire();
+    return postgres::schema_version(*connection);
+}
+
+std::string PgStore::location() const {
+    return without_password(settings_.url);
+}
+
+ports::EngineStats PgStore::stats() const {
+    ports::EngineStats out;
+    out.commit_batches = committer_->batches();
+    out.committed_writes = committer_->items();
+    out.connections_open = primary_.open();
+    out.connections_in_use = primary_.in_use();
+    out.replicas = router_->replicas();
+    return out;
+}
+
+void PgStore::insert_audit(Connection& connection, const ports::AuditEvent& audit) {
+    connection.run(
+        kInsertAudit,
+        Params::of(audit.user_id.empty() ? std::nullopt : std::optional<std::string>(audit.user_id),
+                   audit.ip, audit.action, audit.detail, audit.created_ms));
+}
+
+std::optional<ports::User> PgStore::create_user(const ports::NewUser& user,
+                                                const ports::AuditEvent& audit) {
+    auto connection = primary_.acquire();
+    Transaction tx(*connection);
+    if (!connection->run_unique(kInsertUser,
+                                Params::of(user.user.id, user.user.email, user.user.display_name,
+                                           user.password_hash, user.user.created_ms))) {
+        return std::nullopt;
+    }
+    connection->run(kInsertAccount,
+                    Params::of(user.user.id, user.initial_balance.units(), user.user.created_ms));
+    insert_audit(*connection, audit);
+    tx.commit();
+    return user.user;
+}
+
+std::optional<ports::Credentials> PgStore::find_credentials(std::string_view email) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kFindCredentials, Params::of(email));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    return ports::Credentials{
+        ports::User{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.integer(0, 3)}, r.text(0, 4),
+        auth::LoginState{static_cast<int>(r.integer(0, 5)), r.integer(0, 6), r.integer(0, 7)}};
+}
+
+std::optional<ports::User> PgStore::find_user(std::string_view user_id) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kFindUser, Params::of(user_id));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    return ports::User{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.integer(0, 3)};
+}
+
+auth::LoginState PgStore::update_login_state(
+    std::string_view user_id, const std::function<auth::LoginState(auth::LoginState)>& change,
+    const std::vector<ports::AuditEvent>& audit) {
+    auto connection = primary_.acquire();
+    Transaction tx(*connection);
+    // FOR UPDATE: concurrent failed logins, on any instance, each count once.
+    const auto r = connection->run(kLockLoginState, Params::of(user_id));
+    if (r.rows() == 0) {
+        return {};
+    }
+    auto state = change(
+        auth::LoginState{static_cast<int>(r.integer(0, 0)), r.integer(0, 1), r.integer(0, 2)});
+    connection->run(kWriteLoginState, Params::of(state.failures, state.window_start_ms,
+                                                 state.locked_until_ms, user_id));
+    for (const auto& event : audit) {
+        insert_audit(*connection, event);
+    }
+    tx.commit();
+    return state;
+}
+
+void PgStore::record_login(const ports::RefreshToken& token, const ports::AuditEvent& audit) {
+    auto connection = primary_.acquire();
+    Transaction tx(*connection);
+    connection->run(kResetLoginState, Params::of(token.user_id));
+    connection->run(kInsertRefresh, Params::of(token.user_id, token.token_hash, token.access_jti,
+                                               token.created_ms, token.expires_ms));
+    insert_audit(*connection, audit);
+    tx.commit();
+}
+
+std::expected<std::string, ports::RotateError> PgStore::rotate_refresh_token(
+    std::string_view old_hash, std::int64_t now_ms, const ports::RefreshToken& replacement) {
+    auto connection = primary_.acquire();
+    Transaction tx(*connection);
+    const auto r = connection->run(kLockRefresh, Params::of(old_hash));
+    if (r.rows() == 0) {
+        return std::unexpected(ports::RotateError::kUnknown);
+    }
+    const std::string user_id = r.text(0, 0);
+    if (r.boolean(0, 2)) {
+        // A used token presented again: someone holds a copy. End every session's refresh.
+        connection->run(kRevokeUnusedRefresh, Params::of(now_ms, user_id));
+        insert_audit(*connection,
+                     {user_id, "", "refresh_reused", "every refresh token revoked", now_ms});
+        tx.commit();
+        return std::unexpected(ports::RotateError::kReused);
+    }
+    if (r.boolean(0, 3)) {
+        return std::unexpected(ports::RotateError::kRevoked);
+    }
+    if (r.integer(0, 1) <= now_ms) {
+        return std::unexpected(ports::RotateError::kExpired);
+    }
+    connection->run(kUseRefresh, Params::of(now_ms, old_hash));
+    connection->run(kInsertRefresh,
+                    Params::of(user_id, replacement.token_hash, replacement.access_jti,
+                               replacement.created_ms, replacement.expires_ms));
+    tx.commit();
+    return user_id;
+}
+
+void PgStore::revoke_session(std::string_view user_id, const ports::RevokedToken& access,
+                             const ports::AuditEvent& audit) {
+    auto connection = primary_.acquire();
+    Transaction tx(*connection);
+    connection->run(kRevokeJti, Params::of(access.jti, user_id, access.expires_ms));
+    connection->run(kRevokeRefreshOfJti, Params::of(audit.created_ms, user_id, access.jti));
+    insert_audit(*connection, audit);
+    tx.commit();
+}
+
+std::vector<ports::RevokedToken> PgStore::revoked_tokens(std::int64_t now_ms) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kRevokedTokens, Params::of(now_ms));
+    std::vector<ports::RevokedToken> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back({r.text(i, 0), r.integer(i, 1)});
+    }
+    return out;
+}
+
+void PgStore::change_password(std::string_view user_id, std::string_view password_hash,
+                              const ports::AuditEvent& audit) {
+    auto connection = primary_.acquire();
+    Transaction tx(*connection);
+    connection->run(kChangePassword, Params::of(password_hash, audit.created_ms, user_id));
+    connection->run(kRevokeAllRefresh, Params::of(audit.created_ms, user_id));
+    insert_audit(*connection, audit);
+    tx.commit();
+}
+
+void PgStore::append_audit(const ports::AuditEvent& audit) {
+    auto connection = primary_.acquire();
+    insert_audit(*connection, audit);
+}
+
+std::vector<ports::AuditEvent> PgStore::audit_log(std::string_view user_id, int limit) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kAuditLog, Params::of(user_id, limit));
+    std::vector<ports::AuditEvent> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.integer(i, 4)});
+    }
+    return out;
+}
+
+bool PgStore::ping() {
+    try {
+        auto connection = primary_.acquire();
+        return connection->exec("SELECT 1").integer(0, 0) == 1;
+    } catch (const ports::StoreUnavailable&) {
+        return false;
+    }
+}
+
+std::vector<ports::TableSize> PgStore::table_sizes() {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kTableSizes);
+    std::vector<ports::TableSize> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back({r.text(i, 0), r.integer(i, 1)});
+    }
+    return out;
+}
+
+int PgStore::connections_active() const {
+    return primary_.in_use();
+}
+
+}  // namespace botcore::adapters::postgres

@@ -1,0 +1,105 @@
+// The shared Store: PostgreSQL through libpq. Reads use a pooled connection on the primary or,
+// by read preference, a replica; trading, market and bot writes go through group commit
+// (one pipelined transaction for many commands, each caller answered after the commit).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/commit_queue.hpp"
+#include "adapters/postgres/pg_pool.hpp"
+#include "adapters/postgres/pg_read_routing.hpp"
+#include "ops/periodic_task.hpp"
+#include "ports/store_engine.hpp"
+
+namespace botcore::adapters::postgres {
+
+struct PgSettings {
+    std::string url;                        // the primary
+    std::vector<std::string> replica_urls;  // streaming replicas for reads
+    PoolSettings pool;
+    std::chrono::milliseconds max_replica_lag{5000};
+    ReadPreference history = ReadPreference::kSecondaryPreferred;    // trades, performance, audit
+    ReadPreference analytics = ReadPreference::kSecondaryPreferred;  // candles, signals
+    std::size_t max_batch = 512;
+};
+
+// Users and sessions are in pg_store.cpp, trading in pg_trading_store.cpp, market data and bots
+// in pg_market_store.cpp.
+class PgStore final : public ports::StoreEngine {
+  public:
+    // Connects (the pool's minimum); throws StoreUnavailable when the primary cannot be reached.
+    explicit PgStore(PgSettings settings);
+    ~PgStore() override;
+
+    std::vector<std::string> migrate(std::int64_t now_ms) override;
+    int schema_version() override;
+    std::string location() const override;
+    void flush() override { committer_->flush(); }
+    ports::EngineStats stats() const override;
+    // Measures replica lag now (also done every second in the background).
+    void check_replicas() { router_->check_replicas(); }
+
+    std::optional<ports::User> create_user(const ports::NewUser& user,
+                                           const ports::AuditEvent& audit) override;
+    std::optional<ports::Credentials> find_credentials(std::string_view email) override;
+    std::optional<ports::User> find_user(std::string_view user_id) override;
+    auth::LoginState update_login_state(
+        std::string_view user_id, const std::function<auth::LoginState(auth::LoginState)>& change,
+        const std::vector<ports::AuditEvent>& audit) override;
+    void record_login(const ports::RefreshToken& token, const ports::AuditEvent& audit) override;
+    std::expected<std::string, ports::RotateError> rotate_refresh_token(
+        std::string_view old_hash, std::int64_t now_ms,
+        const ports::RefreshToken& replacement) override;
+    void revoke_session(std::string_view user_id, const ports::RevokedToken& access,
+                        const ports::AuditEvent& audit) override;
+    std::vector<ports::RevokedToken> revoked_tokens(std::int64_t now_ms) override;
+    void change_password(std::string_view user_id, std::string_view password_hash,
+                         const ports::AuditEvent& audit) override;
+    void append_audit(const ports::AuditEvent& audit) override;
+    std::vector<ports::AuditEvent> audit_log(std::string_view user_id, int limit) override;
+    bool ping() override;
+    std::vector<ports::TableSize> table_sizes() override;
+    int connections_active() const override;
+
+    std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) override;
+    void commit(ports::TradingWrite write, Done done) override;
+    std::optional<domain::Order> find_order(std::string_view user_id,
+                                            std::string_view order_id) override;
+    std::optional<domain::Order> find_order_by_client_id(std::string_view user_id,
+                                                         std::string_view client_order_id) override;
+    std::vector<domain::Fill> fills(std::string_view user_id, std::string_view order_id) override;
+    std::vector<domain::Order> orders(std::string_view user_id,
+                                      const ports::OrderQuery& query) override;
+    std::vector<domain::Trade> trades(std::string_view user_id,
+                                      const ports::TradeQuery& query) override;
+    std::vector<domain::Trade> all_trades(std::string_view user_id) override;
+    std::vector<std::string> users_with_open_books() override;
+    std::int64_t open_positions() override;
+
+    void save_candle(std::string_view symbol, market::Interval interval,
+                     const market::Candle& candle, std::function<void()> done) override;
+    std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
+                                        std::optional<std::int64_t> end_ms, int limit) override;
+    std::int64_t delete_candles_before(std::int64_t cutoff_ms) override;
+    void save_analysis(std::string_view symbol, StoredAnalysis analysis) override;
+    std::optional<StoredAnalysis> find_analysis(std::string_view symbol) override;
+
+    void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
+    std::vector<ports::StoredBot> all_bots() override;
+
+  private:
+    using Batch = std::vector<Command>;
+    std::vector<std::exception_ptr> commit_batch(std::vector<Batch>& batch);
+    void insert_audit(Connection& connection, const ports::AuditEvent& audit);
+
+    PgSettings settings_;
+    Pool primary_;
+    std::unique_ptr<ReadRouter> router_;
+    std::unique_ptr<Connection> writer_;  // the group committer's own connection
+    std::unique_ptr<ops::PeriodicTask> upkeep_;
+    std::unique_ptr<CommitQueue<Batch>> committer_;  // last: stops before the rest goes
+};
+
+}  // namespace botcore::adapters::postgres

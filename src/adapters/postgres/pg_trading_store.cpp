@@ -1,0 +1,369 @@
+// PgStore's TradingStore half: books, write-through of command changes (group commit) and
+// keyset-paginated history.
+#include <fmt/format.h>
+
+#include "adapters/postgres/pg_store.hpp"
+
+namespace botcore::adapters::postgres {
+
+namespace {
+
+using domain::Decimal;
+
+std::optional<std::int64_t> units(const std::optional<Decimal>& value) {
+    return value ? std::optional<std::int64_t>(value->units()) : std::nullopt;
+}
+
+Decimal decimal(const Result& r, int row, int column) {
+    return Decimal::from_units(r.integer(row, column));
+}
+
+std::optional<Decimal> optional_decimal(const Result& r, int row, int column) {
+    return r.is_null(row, column) ? std::nullopt : std::optional<Decimal>(decimal(r, row, column));
+}
+
+// A stored enum that does not parse means the database was written by something else.
+template <class T>
+T parsed(std::optional<T> value, std::string_view what) {
+    if (!value) {
+        throw ports::StoreUnavailable(fmt::format("unreadable {} in the store", what));
+    }
+    return *value;
+}
+
+#define BOTCORE_ORDER_COLUMNS                                                                 \
+    "id, user_id, client_order_id, symbol, side, type, status, quantity, price, stop_price, " \
+    "leverage, reduce_only, triggered, filled_quantity, average_price, fees, stop_loss, "     \
+    "take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms"
+#define BOTCORE_POSITION_COLUMNS                                                                \
+    "user_id, symbol, side, quantity, entry_price, leverage, margin, stop_loss, take_profit, "  \
+    "trailing_stop_pct, trailing_anchor, trade_id, open_fees, last_funding_period, opened_ms, " \
+    "updated_ms"
+#define BOTCORE_TRADE_COLUMNS                                                               \
+    "id, user_id, position_id, symbol, side, quantity, entry_price, exit_price, leverage, " \
+    "realized_pnl, fees, close_reason, entry_time, exit_time"
+
+domain::Order read_order(const Result& r, int i) {
+    domain::Order o;
+    o.id = r.text(i, 0);
+    o.user_id = r.text(i, 1);
+    o.client_order_id = r.is_null(i, 2) ? std::nullopt : std::optional<std::string>(r.text(i, 2));
+    o.symbol = r.text(i, 3);
+    o.side = parsed(domain::parse_side(r.text(i, 4)), "order side");
+    o.type = parsed(domain::parse_order_type(r.text(i, 5)), "order type");
+    o.status = parsed(domain::parse_order_status(r.text(i, 6)), "order status");
+    o.quantity = decimal(r, i, 7);
+    o.price = optional_decimal(r, i, 8);
+    o.stop_price = optional_decimal(r, i, 9);
+    o.leverage = static_cast<int>(r.integer(i, 10));
+    o.reduce_only = r.boolean(i, 11);
+    o.triggered = r.boolean(i, 12);
+    o.filled_quantity = decimal(r, i, 13);
+    o.average_price = optional_decimal(r, i, 14);
+    o.fees = decimal(r, i, 15);
+    o.stop_loss = optional_decimal(r, i, 16);
+    o.take_profit = optional_decimal(r, i, 17);
+    o.trailing_stop_pct = optional_decimal(r, i, 18);
+    o.reserved_margin = decimal(r, i, 19);
+    o.created_ms = r.integer(i, 20);
+    o.updated_ms = r.integer(i, 21);
+    return o;
+}
+
+domain::Position read_position(const Result& r, int i) {
+    domain::Position p;
+    p.user_id = r.text(i, 0);
+    p.symbol = r.text(i, 1);
+    p.side = parsed(domain::parse_position_side(r.text(i, 2)), "position side");
+    p.quantity = decimal(r, i, 3);
+    p.entry_price = decimal(r, i, 4);
+    p.leverage = static_cast<int>(r.integer(i, 5));
+    p.margin = decimal(r, i, 6);
+    p.stop_loss = optional_decimal(r, i, 7);
+    p.take_profit = optional_decimal(r, i, 8);
+    p.trailing_stop_pct = optional_decimal(r, i, 9);
+    p.trailing_anchor = optional_decimal(r, i, 10);
+    p.trade_id = r.text(i, 11);
+    p.open_fees = decimal(r, i, 12);
+    p.last_funding_period = r.integer(i, 13);
+    p.opened_ms = r.integer(i, 14);
+    p.updated_ms = r.integer(i, 15);
+    return p;
+}
+
+domain::Trade read_trade(const Result& r, int i) {
+    domain::Trade t;
+    t.id = r.text(i, 0);
+    t.user_id = r.text(i, 1);
+    t.position_id = r.text(i, 2);
+    t.symbol = r.text(i, 3);
+    t.side = parsed(domain::parse_position_side(r.text(i, 4)), "trade side");
+    t.quantity = decimal(r, i, 5);
+    t.entry_price = decimal(r, i, 6);
+    t.exit_price = decimal(r, i, 7);
+    t.leverage = static_cast<int>(r.integer(i, 8));
+    t.realized_pnl = decimal(r, i, 9);
+    t.fees = decimal(r, i, 10);
+    t.close_reason = parsed(domain::parse_close_reason(r.text(i, 11)), "close reason");
+    t.opened_ms = r.integer(i, 12);
+    t.closed_ms = r.integer(i, 13);
+    return t;
+}
+
+template <class ReadRow>
+auto collect(const Result& r, ReadRow read_row) {
+    std::vector<decltype(read_row(r, 0))> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back(read_row(r, i));
+    }
+    return out;
+}
+
+constexpr Sql kLoadAccount{
+    "load_account",
+    "SELECT currency, initial_balance, balance, realized_pnl, fees_paid, funding_paid, "
+    "maker_fee_rate, taker_fee_rate FROM accounts WHERE user_id = $1"};
+constexpr Sql kLoadPositions{
+    "load_positions", "SELECT " BOTCORE_POSITION_COLUMNS " FROM positions WHERE user_id = $1"};
+constexpr Sql kLoadOpenOrders{"load_open_orders",
+                              "SELECT " BOTCORE_ORDER_COLUMNS
+                              " FROM orders WHERE user_id = $1 AND status = 'open' "
+                              "ORDER BY created_ms, id"};
+constexpr Sql kWriteAccount{
+    "write_account",
+    "UPDATE accounts SET balance = $1, realized_pnl = $2, fees_paid = $3, funding_paid = $4, "
+    "initial_balance = $5, updated_ms = $6 WHERE user_id = $7"};
+constexpr Sql kWriteOrder{
+    "write_order",
+    "INSERT INTO orders (id, user_id, client_order_id, symbol, side, type, status, quantity, "
+    "price, stop_price, leverage, reduce_only, triggered, filled_quantity, average_price, fees, "
+    "stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms, "
+    "liquidity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+    "$17, $18, $19, $20, $21, $22, $23) "
+    "ON CONFLICT (user_id, id) DO UPDATE SET status = EXCLUDED.status, "
+    "triggered = EXCLUDED.triggered, filled_quantity = EXCLUDED.filled_quantity, "
+    "average_price = EXCLUDED.average_price, fees = EXCLUDED.fees, "
+    "reserved_margin = EXCLUDED.reserved_margin, updated_ms = EXCLUDED.updated_ms, "
+    "liquidity = COALESCE(EXCLUDED.liquidity, orders.liquidity)"};
+constexpr Sql kWritePosition{
+    "write_position",
+    "INSERT INTO positions (" BOTCORE_POSITION_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+    "ON CONFLICT (user_id, symbol) DO UPDATE SET side = EXCLUDED.side, "
+    "quantity = EXCLUDED.quantity, entry_price = EXCLUDED.entry_price, "
+    "leverage = EXCLUDED.leverage, margin = EXCLUDED.margin, stop_loss = EXCLUDED.stop_loss, "
+    "take_profit = EXCLUDED.take_profit, trailing_stop_pct = EXCLUDED.trailing_stop_pct, "
+    "trailing_anchor = EXCLUDED.trailing_anchor, trade_id = EXCLUDED.trade_id, "
+    "open_fees = EXCLUDED.open_fees, last_funding_period = EXCLUDED.last_funding_period, "
+    "opened_ms = EXCLUDED.opened_ms, updated_ms = EXCLUDED.updated_ms"};
+constexpr Sql kDeletePosition{"delete_position",
+                              "DELETE FROM positions WHERE user_id = $1 AND symbol = $2"};
+constexpr Sql kWriteTrade{"write_trade",
+                          "INSERT INTO trades (" BOTCORE_TRADE_COLUMNS
+                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                          "$14)"};
+// The primary key (user, symbol, period) makes a second charge for a period fail the whole
+// command instead of charging twice.
+constexpr Sql kWriteFunding{
+    "write_funding",
+    "INSERT INTO funding_payments (user_id, symbol, period, side, quantity, mark, rate, amount, "
+    "time_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+constexpr Sql kFindOrder{
+    "find_order", "SELECT " BOTCORE_ORDER_COLUMNS " FROM orders WHERE user_id = $1 AND id = $2"};
+constexpr Sql kFindOrderByClientId{"find_order_by_client_id",
+                                   "SELECT " BOTCORE_ORDER_COLUMNS
+                                   " FROM orders WHERE user_id = $1 AND client_order_id = $2"};
+constexpr Sql kFills{
+    "fills",
+    "SELECT id, symbol, side, filled_quantity, average_price, fees, liquidity, updated_ms "
+    "FROM orders WHERE user_id = $1 AND id = $2 AND liquidity IS NOT NULL"};
+constexpr Sql kOrders{"orders",
+                      "SELECT " BOTCORE_ORDER_COLUMNS
+                      " FROM orders WHERE user_id = $1 AND ($2::text IS NULL OR status = $2) "
+                      "AND ($3::text IS NULL OR symbol = $3) AND ($4::text IS NULL OR id < $4) "
+                      "ORDER BY id DESC LIMIT $5"};
+constexpr Sql kTrades{"trades",
+                      "SELECT " BOTCORE_TRADE_COLUMNS
+                      " FROM trades WHERE user_id = $1 AND ($2::text IS NULL OR symbol = $2) "
+                      "AND ($3::bigint IS NULL OR exit_time >= $3) "
+                      "AND ($4::bigint IS NULL OR exit_time <= $4) "
+                      "AND ($5::text IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"};
+constexpr Sql kAllTrades{"all_trades", "SELECT " BOTCORE_TRADE_COLUMNS
+                                       " FROM trades WHERE user_id = $1 ORDER BY exit_time, id"};
+constexpr Sql kOpenBooks{
+    "open_books",
+    "SELECT user_id FROM positions UNION SELECT user_id FROM orders WHERE status = 'open'"};
+constexpr Sql kOpenPositions{"open_positions", "SELECT COUNT(*) FROM positions"};
+
+Command order_command(const domain::Order& o, std::optional<domain::Liquidity> liquidity) {
+    return {&kWriteOrder,
+            Params::of(
+                o.id, o.user_id, o.client_order_id, o.symbol, to_string(o.side), to_string(o.type),
+                to_string(o.status), o.quantity.units(), units(o.price), units(o.stop_price),
+                o.leverage, o.reduce_only, o.triggered, o.filled_quantity.units(),
+                units(o.average_price), o.fees.units(), units(o.stop_loss), units(o.take_profit),
+                units(o.trailing_stop_pct), o.reserved_margin.units(), o.created_ms, o.updated_ms,
+                liquidity ? std::optional<std::string>(to_string(*liquidity)) : std::nullopt)};
+}
+
+Command position_command(const domain::Position& p) {
+    return {&kWritePosition,
+            Params::of(p.user_id, p.symbol, to_string(p.side), p.quantity.units(),
+                       p.entry_price.units(), p.leverage, p.margin.units(), units(p.stop_loss),
+                       units(p.take_profit), units(p.trailing_stop_pct), units(p.trailing_anchor),
+                       p.trade_id, p.open_fees.units(), p.last_funding_period, p.opened_ms,
+                       p.updated_ms)};
+}
+
+Command trade_command(const domain::Trade& t) {
+    return {
+        &kWriteTrade,
+        Params::of(t.id, t.user_id, t.position_id, t.symbol, to_string(t.side), t.quantity.units(),
+                   t.entry_price.units(), t.exit_price.units(), t.leverage, t.realized_pnl.units(),
+                   t.fees.units(), to_string(t.close_reason), t.opened_ms, t.closed_ms)};
+}
+
+std::vector<Command> write_commands(const ports::TradingWrite& write) {
+    const auto& changes = write.changes;
+    const auto& user_id = write.account.user_id;
+    std::vector<Command> out;
+    std::int64_t now_ms = 0;
+    for (const auto& order : changes.orders) {
+        std::optional<domain::Liquidity> liquidity;
+        for (const auto& fill : changes.fills) {
+            if (fill.order_id == order.id) {
+                liquidity = fill.liquidity;
+            }
+        }
+        out.push_back(order_command(order, liquidity));
+        now_ms = std::max(now_ms, order.updated_ms);
+    }
+    for (const auto& symbol : changes.closed_positions) {
+        out.push_back({&kDeletePosition, Params::of(user_id, symbol)});
+    }
+    for (const auto& position : changes.positions) {
+        out.push_back(position_command(position));
+        now_ms = std::max(now_ms, position.updated_ms);
+    }
+    for (const auto& trade : changes.trades) {
+        out.push_back(trade_command(trade));
+        now_ms = std::max(now_ms, trade.closed_ms);
+    }
+    for (const auto& payment : changes.funding) {
+        out.push_back({&kWriteFunding,
+                       Params::of(user_id, payment.symbol, payment.period, to_string(payment.side),
+                                  payment.quantity.units(), payment.mark.units(),
+                                  payment.rate.units(), payment.amount.units(), payment.time_ms)});
+        now_ms = std::max(now_ms, payment.time_ms);
+    }
+    if (changes.account_changed) {
+        const auto& a = write.account;
+        out.push_back({&kWriteAccount, Params::of(a.balance.units(), a.realized_pnl.units(),
+                                                  a.fees_paid.units(), a.funding_paid.units(),
+                                                  a.initial_balance.units(), now_ms, a.user_id)});
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<domain::PortfolioState> PgStore::load_portfolio(std::string_view user_id) {
+    auto connection = primary_.acquire();
+    // One snapshot for the account, positions and orders.
+    Transaction tx(*connection);
+    connection->exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const auto account = connection->run(kLoadAccount, Params::of(user_id));
+    if (account.rows() == 0) {
+        return std::nullopt;
+    }
+    domain::PortfolioState state;
+    auto& a = state.account;
+    a.user_id = std::string(user_id);
+    a.currency = account.text(0, 0);
+    a.initial_balance = decimal(account, 0, 1);
+    a.balance = decimal(account, 0, 2);
+    a.realized_pnl = decimal(account, 0, 3);
+    a.fees_paid = decimal(account, 0, 4);
+    a.funding_paid = decimal(account, 0, 5);
+    a.maker_fee_rate = decimal(account, 0, 6);
+    a.taker_fee_rate = decimal(account, 0, 7);
+    for (auto& position :
+         collect(connection->run(kLoadPositions, Params::of(user_id)), read_position)) {
+        auto symbol = position.symbol;
+        state.positions.emplace(std::move(symbol), std::move(position));
+    }
+    state.open_orders = collect(connection->run(kLoadOpenOrders, Params::of(user_id)), read_order);
+    tx.commit();
+    return state;
+}
+
+void PgStore::commit(ports::TradingWrite write, Done done) {
+    committer_->submit(write_commands(write), std::move(done));
+}
+
+std::optional<domain::Order> PgStore::find_order(std::string_view user_id,
+                                                 std::string_view order_id) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kFindOrder, Params::of(user_id, order_id));
+    return r.rows() > 0 ? std::optional<domain::Order>(read_order(r, 0)) : std::nullopt;
+}
+
+std::optional<domain::Order> PgStore::find_order_by_client_id(std::string_view user_id,
+                                                              std::string_view client_order_id) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kFindOrderByClientId, Params::of(user_id, client_order_id));
+    return r.rows() > 0 ? std::optional<domain::Order>(read_order(r, 0)) : std::nullopt;
+}
+
+std::vector<domain::Fill> PgStore::fills(std::string_view user_id, std::string_view order_id) {
+    auto connection = primary_.acquire();
+    return collect(
+        connection->run(kFills, Params::of(user_id, order_id)), [](const Result& r, int i) {
+            return domain::Fill{r.text(i, 0),
+                                r.text(i, 1),
+                                parsed(domain::parse_side(r.text(i, 2)), "order side"),
+                                decimal(r, i, 3),
+                                decimal(r, i, 4),
+                                decimal(r, i, 5),
+                                parsed(domain::parse_liquidity(r.text(i, 6)), "fill liquidity"),
+                                r.integer(i, 7)};
+        });
+}
+
+std::vector<domain::Order> PgStore::orders(std::string_view user_id,
+                                           const ports::OrderQuery& query) {
+    auto connection = primary_.acquire();
+    const auto params = Params::of(
+        user_id, query.status ? std::optional<std::string>(to_string(*query.status)) : std::nullopt,
+        query.symbol, query.after ? std::optional<std::string>(query.after->id) : std::nullopt,
+        query.limit);
+    return collect(connection->run(kOrders, params), read_order);
+}
+
+std::vector<domain::Trade> PgStore::trades(std::string_view user_id,
+                                           const ports::TradeQuery& query) {
+    auto connection = router_->acquire(settings_.history);
+    const auto params = Params::of(
+        user_id, query.symbol, query.from_ms, query.to_ms,
+        query.after ? std::optional<std::string>(query.after->id) : std::nullopt, query.limit);
+    return collect(connection->run(kTrades, params), read_trade);
+}
+
+std::vector<domain::Trade> PgStore::all_trades(std::string_view user_id) {
+    auto connection = router_->acquire(settings_.history);
+    return collect(connection->run(kAllTrades, Params::of(user_id)), read_trade);
+}
+
+std::vector<std::string> PgStore::users_with_open_books() {
+    auto connection = primary_.acquire();
+    return collect(connection->run(kOpenBooks),
+                   [](const Result& r, int i) { return r.text(i, 0); });
+}
+
+std::int64_t PgStore::open_positions() {
+    auto connection = primary_.acquire();
+    return connection->run(kOpenPositions).integer(0, 0);
+}
+
+}  // namespace botcore::adapters::postgres

@@ -1,0 +1,46 @@
+#include "app/store_factory.hpp"
+
+#include "adapters/postgres/pg_store.hpp"
+#include "adapters/sqlite/sqlite_store.hpp"
+
+namespace botcore {
+
+namespace {
+
+std::vector<std::string> split_urls(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        if (auto url = text.substr(0, comma); !url.empty()) {
+            out.emplace_back(url);
+        }
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return out;
+}
+
+adapters::postgres::ReadPreference preference(const std::string& text) {
+    // Validated by the config loader.
+    return adapters::postgres::parse_read_preference(text).value_or(
+        adapters::postgres::ReadPreference::kPrimary);
+}
+
+}  // namespace
+
+std::unique_ptr<ports::StoreEngine> open_store(const Config& config, int readers) {
+    if (config.store.engine == "postgres") {
+        const auto& pg = config.postgres;
+        adapters::postgres::PgSettings settings;
+        settings.url = pg.url;
+        settings.replica_urls = split_urls(pg.replica_urls);
+        settings.pool = {pg.pool_min, pg.pool_max, std::chrono::seconds(pg.pool_idle_seconds),
+                         std::chrono::milliseconds(pg.pool_acquire_timeout_ms)};
+        settings.max_replica_lag = std::chrono::milliseconds(pg.max_replica_lag_ms);
+        settings.history = preference(pg.read_history);
+        settings.analytics = preference(pg.read_analytics);
+        return std::make_unique<adapters::postgres::PgStore>(std::move(settings));
+    }
+    return std::make_unique<adapters::sqlite::SqliteStore>(config.store.data_dir, readers);
+}
+
+}  // namespace botcore

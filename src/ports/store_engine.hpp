@@ -1,0 +1,42 @@
+// A whole storage engine: every store port in one object, plus what operations need from it
+// (migrations, draining writes, figures for metrics). SQLite and PostgreSQL implement it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ports/bot_store.hpp"
+#include "ports/market_store.hpp"
+#include "ports/store.hpp"
+#include "ports/trading_store.hpp"
+
+namespace botcore::ports {
+
+struct ReplicaState {
+    std::string name;
+    bool healthy = false;  // reachable and within the lag bound: reads may go there
+    double lag_seconds = 0;
+};
+
+struct EngineStats {
+    std::uint64_t commit_batches = 0;  // write transactions committed by group commit
+    std::uint64_t committed_writes = 0;
+    int connections_open = 0;
+    int connections_in_use = 0;
+    std::vector<ReplicaState> replicas;
+};
+
+class StoreEngine : public Store, public TradingStore, public MarketStore, public BotStore {
+  public:
+    // Applies pending migrations; returns what was applied ("2 bot_settings").
+    virtual std::vector<std::string> migrate(std::int64_t now_ms) = 0;
+    virtual int schema_version() = 0;
+    // Where the data lives, for logs (never a password).
+    virtual std::string location() const = 0;
+    // Waits until every write submitted so far has committed.
+    virtual void flush() = 0;
+    virtual EngineStats stats() const = 0;
+};
+
+}  // namespace botcore::ports
