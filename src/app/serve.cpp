@@ -261,6 +261,8 @@ int run_serve(const Config& config) {
         engine::TradingService trading(store, prices, clock, trading_settings(config.trading));
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
+        // Instances sharing the store tell each other which books they changed.
+        store.watch_books([&trading](const std::string& user_id) { trading.refresh(user_id); });
         market::CandleBook candles(store);
         net::HttpServer server(limits, router, metrics, instance, log, config.log.access,
                                websocket_settings(config.server),

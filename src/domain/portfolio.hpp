@@ -29,6 +29,10 @@ struct PortfolioState {
     std::map<std::string, Position, std::less<>> positions;  // by symbol
     std::vector<Order> open_orders;                          // in placement order
     MarkPrices marks;  // last price seen per symbol (not persisted: the feed refills it)
+    // How many commands the store has committed to this book when it was read. A write carries
+    // the revision it is based on, so two instances cannot both change one book from the same
+    // state (the store refuses the second). Not used by the domain rules.
+    std::int64_t revision = 0;
 
     bool operator==(const PortfolioState&) const = default;
 };

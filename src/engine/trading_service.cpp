@@ -14,6 +14,19 @@ namespace {
 
 using domain::Decimal;
 
+// A command is run again this often when other instances keep changing its book first.
+constexpr int kMaxAttempts = 16;
+
+bool is_conflict(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const ports::WriteConflict&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 TradingError unavailable(std::string message) {
     return TradingError{TradingErrorKind::kUnavailable, {}, std::move(message)};
 }
@@ -64,6 +77,10 @@ struct TradingService::Book {
     std::deque<Step> waiting;
     std::optional<domain::Portfolio> portfolio;
     std::optional<domain::PortfolioState> committed;
+    // The store's revision of the book the working copy is based on (touched only by the
+    // command running, like portfolio).
+    std::int64_t revision = 0;
+    bool stale = false;  // another instance changed the book: reload before the next command
 };
 
 TradingService::TradingService(ports::TradingStore& store, market::PriceBook& prices,
@@ -99,7 +116,7 @@ void TradingService::run(const std::shared_ptr<Book>& book, Step step) {
 
 // Runs steps of one book until one of them has a write in flight (its commit callback then
 // continues) or none is left.
-void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
+void TradingService::drive(const std::shared_ptr<Book>& book, Step step, int attempt) {
     while (step) {
         Outcome outcome;
         try {
@@ -115,12 +132,19 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step) {
         }
         if (!outcome.changes.empty()) {
             auto events = events_of(book->user_id, outcome.changes);
-            ports::TradingWrite write{book->portfolio->account(), std::move(outcome.changes)};
+            ports::TradingWrite write{book->portfolio->account(), std::move(outcome.changes),
+                                      book->revision};
             store_.commit(std::move(write),
-                          [this, book, after = std::move(outcome.after),
-                           events = std::move(events)](std::exception_ptr error) mutable {
+                          [this, book, after = std::move(outcome.after), events = std::move(events),
+                           retry = step, attempt](std::exception_ptr error) mutable {
                               // Reads must see the change before its author is answered.
                               settle(book, error);
+                              if (error && attempt + 1 < kMaxAttempts && is_conflict(error)) {
+                                  // Another instance changed the book first: the command runs
+                                  // again on the book as it is now, and is answered then.
+                                  drive(book, std::move(retry), attempt + 1);
+                                  return;
+                              }
                               if (after) {
                                   after(error);
                               }
@@ -176,7 +200,39 @@ void TradingService::settle(const std::shared_ptr<Book>& book, std::exception_pt
     if (error) {
         book->portfolio.reset();  // reloaded from the store by the next command
     } else if (book->portfolio) {
+        ++book->revision;
         book->committed = book->portfolio->state();
+        book->committed->revision = book->revision;
+    }
+}
+
+void TradingService::refresh(const std::string& user_id) {
+    std::vector<std::shared_ptr<Book>> books;
+    {
+        std::shared_lock lock(books_mutex_);
+        if (user_id.empty()) {
+            for (const auto& [id, b] : books_) {
+                books.push_back(b);
+            }
+        } else if (const auto it = books_.find(user_id); it != books_.end()) {
+            books.push_back(it->second);
+        }
+    }
+    for (const auto& b : books) {
+        {
+            std::lock_guard lock(b->mutex);
+            b->stale = true;
+        }
+        // Reloaded in turn with the user's commands; then its trigger levels are registered
+        // again for every symbol, since the other instance may have set or removed any.
+        run(b, [this, b](domain::Portfolio* portfolio, const TradingError&) -> Outcome {
+            if (portfolio != nullptr) {
+                for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+                    register_triggers(b->user_id, *portfolio, spec.name);
+                }
+            }
+            return {};
+        });
     }
 }
 
@@ -192,7 +248,12 @@ TradingService::Step TradingService::take_next(const std::shared_ptr<Book>& book
 }
 
 domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, TradingError& error) {
-    if (!book->portfolio) {
+    bool stale = false;
+    {
+        std::lock_guard lock(book->mutex);
+        stale = std::exchange(book->stale, false);
+    }
+    if (!book->portfolio || stale) {
         std::optional<domain::PortfolioState> state;
         try {
             state = store_.load_portfolio(book->user_id);
@@ -204,6 +265,7 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
             error = TradingError{TradingErrorKind::kNotFound, {}, "no paper account"};
             return nullptr;
         }
+        book->revision = state->revision;
         book->portfolio.emplace(
             std::move(*state), [this] { return ids_.next(clock_.now_ms()); },
             domain::SymbolCatalog::default_catalog(), settings_.slippage);

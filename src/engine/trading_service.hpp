@@ -128,6 +128,11 @@ class TradingService {
     // Loads the books that hold positions or resting orders and registers their triggers.
     std::size_t load_open_books();
 
+    // Another instance changed the user's book (every book when user_id is empty): a book this
+    // instance holds is read again from the store before its next command, and its trigger
+    // levels registered again.
+    void refresh(const std::string& user_id);
+
     struct Stats {
         // (order type, result: filled | resting | rejected) -> orders
         std::map<std::pair<std::string, std::string>, std::uint64_t> orders;
@@ -166,7 +171,8 @@ class TradingService {
                 return body(*portfolio, reply);
             });
     }
-    void drive(const std::shared_ptr<Book>& book, Step step);
+    // attempt: how often the command was already run and lost its commit to another writer.
+    void drive(const std::shared_ptr<Book>& book, Step step, int attempt = 0);
     // After a commit: what reads see becomes the working copy (or, on failure, the working copy
     // is dropped and reloaded from the store by the next command).
     void settle(const std::shared_ptr<Book>& book, std::exception_ptr error);

@@ -64,6 +64,13 @@ class StoreUnavailable : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A write based on a state that another writer (another instance) has changed since it was
+// read: nothing was written; read again and retry.
+class WriteConflict : public StoreUnavailable {
+  public:
+    using StoreUnavailable::StoreUnavailable;
+};
+
 struct TableSize {
     std::string table;
     std::int64_t bytes = 0;

@@ -16,10 +16,13 @@
 
 namespace botcore::ports {
 
-// What one command changed, persisted in one transaction.
+// What one command changed, persisted in one transaction. The account row is always written:
+// it carries the book's revision, and a write whose revision is no longer the stored one fails
+// with WriteConflict and changes nothing.
 struct TradingWrite {
-    domain::Account account;  // the account after the command (written when changed)
+    domain::Account account;  // the account after the command
     domain::Changes changes;
+    std::int64_t revision = 0;  // the book's revision the changes were computed from
 };
 
 // Keyset position: items created strictly before the item with this id (ids are ordered by
@@ -72,6 +75,12 @@ class TradingStore {
     virtual std::vector<std::string> users_with_open_books() = 0;
     // Counts for metrics.
     virtual std::int64_t open_positions() = 0;
+
+    // Calls changed(user_id) when another instance sharing the store committed a change to that
+    // user's book (an in-memory copy of it is stale). A store used by one instance never calls it.
+    virtual void watch_books(std::function<void(const std::string& user_id)> changed) {
+        (void)changed;
+    }
 };
 
 }  // namespace botcore::ports

@@ -24,8 +24,12 @@ class StoreConformance : public EngineTest {
         return user.user;
     }
 
-    // Commits and waits for the outcome (nullptr: committed).
+    // Commits on the book's current revision and waits for the outcome (nullptr: committed).
     std::exception_ptr commit(ports::TradingWrite write) {
+        write.revision = store().load_portfolio(write.account.user_id)->revision;
+        return commit_as_is(std::move(write));
+    }
+    std::exception_ptr commit_as_is(ports::TradingWrite write) {
         std::promise<std::exception_ptr> outcome;
         store().commit(std::move(write),
                        [&outcome](std::exception_ptr e) { outcome.set_value(e); });
@@ -422,6 +426,7 @@ TEST_P(StoreConformance, ASecondFundingChargeForAPeriodFailsAloneAndChangesNothi
 
     // The duplicate and another user's write are committed together; only the duplicate fails.
     auto duplicate = first;
+    duplicate.revision = 1;  // current: only the period's primary key refuses it
     duplicate.account.balance = Decimal::from_integer(9998);
     std::promise<std::exception_ptr> duplicate_outcome;
     std::promise<std::exception_ptr> other_outcome;
@@ -432,6 +437,31 @@ TEST_P(StoreConformance, ASecondFundingChargeForAPeriodFailsAloneAndChangesNothi
     EXPECT_EQ(other_outcome.get_future().get(), nullptr);
     EXPECT_EQ(store().load_portfolio("u1")->account.balance, Decimal::from_integer(9999));
     EXPECT_TRUE(store().find_order("u2", "o9").has_value());
+}
+
+TEST_P(StoreConformance, AWriteOnAStaleRevisionIsRefusedAndChangesNothing) {
+    add_user("u1", "a@b.co");
+    auto first = write_of("u1", {.orders = {order("u1", "o1", 1000)}});
+    first.account = store().load_portfolio("u1")->account;
+    first.account.balance = Decimal::from_integer(9000);
+    ASSERT_EQ(commit_as_is(first), nullptr);
+    EXPECT_EQ(store().load_portfolio("u1")->revision, 1);
+
+    // Computed from the same state as the first: another instance's copy, now stale.
+    auto stale = write_of("u1", {.orders = {order("u1", "o2", 2000)}});
+    stale.account = first.account;
+    stale.account.balance = Decimal::from_integer(1);
+    const auto error = commit_as_is(stale);
+    ASSERT_NE(error, nullptr);
+    EXPECT_THROW(std::rethrow_exception(error), ports::WriteConflict);
+    const auto book = store().load_portfolio("u1");
+    EXPECT_EQ(book->revision, 1);
+    EXPECT_EQ(book->account.balance, Decimal::from_integer(9000));
+    EXPECT_FALSE(store().find_order("u1", "o2").has_value());
+
+    stale.revision = 1;  // read again: accepted
+    EXPECT_EQ(commit_as_is(stale), nullptr);
+    EXPECT_EQ(store().load_portfolio("u1")->revision, 2);
 }
 
 TEST_P(StoreConformance, ConcurrentCommitsAreEachDurableAndAnsweredOnce) {
@@ -448,7 +478,9 @@ TEST_P(StoreConformance, ConcurrentCommitsAreEachDurableAndAnsweredOnce) {
             for (int i = 0; i < kOrdersEach; ++i) {
                 char id[16];
                 std::snprintf(id, sizeof id, "o%04d", i);
-                EXPECT_EQ(commit(write_of(user, {.orders = {order(user, id, 1000 + i)}})), nullptr);
+                auto write = write_of(user, {.orders = {order(user, id, 1000 + i)}});
+                write.revision = i;
+                EXPECT_EQ(commit_as_is(std::move(write)), nullptr);
                 ++answered;
             }
         });
@@ -464,6 +496,63 @@ TEST_P(StoreConformance, ConcurrentCommitsAreEachDurableAndAnsweredOnce) {
     const auto stats = store().stats();
     EXPECT_GE(stats.committed_writes, static_cast<std::uint64_t>(kUsers * kOrdersEach));
     EXPECT_LE(stats.commit_batches, stats.committed_writes);
+}
+
+TEST_P(StoreConformance, WritesSubmittedTogetherAreEachStoredExactly) {
+    // Submitted without waiting, so group commit carries many in one transaction (PostgreSQL
+    // merges them into one statement per kind); awkward text must survive that unchanged.
+    constexpr int kUsers = 24;
+    const std::string awkward = R"(a"b\c,{d} 'e' NULL)";
+    std::vector<ports::TradingWrite> writes;
+    for (int u = 0; u < kUsers; ++u) {
+        const auto user = "u" + std::to_string(u);
+        add_user(user, user + "@x.co");
+        domain::Changes changes;
+        auto o = order(user, "o1", 1000 + u);
+        o.client_order_id = awkward + std::to_string(u);
+        changes.orders.push_back(o);
+        changes.orders.push_back(order(user, "o2", 2000 + u, domain::OrderStatus::kOpen));
+        changes.positions.push_back(position(user, "ETHUSDT"));
+        changes.positions.push_back(position(user, "SOLUSDT"));
+        changes.trades.push_back(trade(user, "t1", 5000 + u));
+        changes.account_changed = true;
+        auto write = write_of(user, changes);
+        write.account = store().load_portfolio(user)->account;
+        write.account.balance = Decimal::from_integer(u);
+        writes.push_back(std::move(write));
+    }
+    std::vector<std::promise<std::exception_ptr>> outcomes(kUsers);
+    for (int u = 0; u < kUsers; ++u) {
+        store().commit(writes[u],
+                       [&outcomes, u](std::exception_ptr e) { outcomes[u].set_value(e); });
+    }
+    for (auto& outcome : outcomes) {
+        EXPECT_EQ(outcome.get_future().get(), nullptr);
+    }
+    for (int u = 0; u < kUsers; ++u) {
+        const auto user = "u" + std::to_string(u);
+        const auto book = store().load_portfolio(user);
+        ASSERT_TRUE(book.has_value());
+        EXPECT_EQ(book->account.balance, Decimal::from_integer(u));
+        EXPECT_EQ(book->positions.size(), 2u);
+        ASSERT_EQ(book->open_orders.size(), 1u);
+        const auto by_client = store().find_order_by_client_id(user, awkward + std::to_string(u));
+        ASSERT_TRUE(by_client.has_value()) << user;
+        EXPECT_EQ(*by_client, writes[u].changes.orders[0]);
+        EXPECT_EQ(store().trades(user, {}).size(), 1u);
+    }
+    // Closing every user's two positions together.
+    std::vector<std::promise<std::exception_ptr>> closes(kUsers);
+    for (int u = 0; u < kUsers; ++u) {
+        auto close =
+            write_of("u" + std::to_string(u), {.closed_positions = {"ETHUSDT", "SOLUSDT"}});
+        close.revision = 1;
+        store().commit(close, [&closes, u](std::exception_ptr e) { closes[u].set_value(e); });
+    }
+    for (auto& close : closes) {
+        EXPECT_EQ(close.get_future().get(), nullptr);
+    }
+    EXPECT_EQ(store().open_positions(), 0);
 }
 
 TEST_P(StoreConformance, TheNewestStoredSignalOfASymbolWins) {

@@ -2,10 +2,10 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <limits>
 
 #include "ports/store.hpp"
 
@@ -13,7 +13,6 @@ namespace botcore::adapters::postgres {
 
 namespace {
 
-constexpr std::size_t kWholeBatch = std::numeric_limits<std::size_t>::max();
 constexpr int kIoTimeoutMs = 30'000;
 
 std::string error_of(const PGresult* result) {
@@ -23,6 +22,71 @@ std::string error_of(const PGresult* result) {
         message.pop_back();
     }
     return state != nullptr ? message + " (" + state + ")" : message;
+}
+
+// One array element in PostgreSQL's text form: "..." with " and \ escaped, or NULL.
+void append_element(std::string& out, const std::optional<std::string>& value) {
+    if (!value) {
+        out += "NULL";
+        return;
+    }
+    out += '"';
+    for (const char c : *value) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    out += '"';
+}
+
+// The commands of every item, in rank order, with runs of one bulk-capable statement merged into
+// its bulk form (split where the key parameter would repeat).
+std::vector<Command> merged(std::span<const std::vector<Command>> items) {
+    std::vector<const Command*> all;
+    for (const auto& item : items) {
+        for (const auto& command : item) {
+            all.push_back(&command);
+        }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Command* a, const Command* b) {
+        return a->sql->rank < b->sql->rank;
+    });
+    std::vector<Command> out;
+    for (std::size_t i = 0; i < all.size();) {
+        const Sql* sql = all[i]->sql;
+        if (sql->bulk == nullptr) {
+            out.push_back(*all[i++]);
+            continue;
+        }
+        std::vector<const Command*> group;
+        std::unordered_set<std::string> keys;
+        while (i < all.size() && all[i]->sql == sql) {
+            const auto& key = all[i]->params.at(sql->key_param);
+            if (!keys.insert(key.value_or("")).second) {
+                break;
+            }
+            group.push_back(all[i++]);
+        }
+        if (group.size() == 1) {
+            out.push_back(*group.front());
+            continue;
+        }
+        Params arrays;
+        for (int k = 0; k < group.front()->params.size(); ++k) {
+            std::string array = "{";
+            for (std::size_t g = 0; g < group.size(); ++g) {
+                if (g > 0) {
+                    array += ',';
+                }
+                append_element(array, group[g]->params.at(k));
+            }
+            array += '}';
+            arrays.add(array);
+        }
+        out.push_back({sql->bulk, std::move(arrays)});
+    }
+    return out;
 }
 
 bool succeeded(const PGresult* result) {
@@ -148,6 +212,30 @@ bool Connection::run_unique(const Sql& sql, const Params& params) {
     throw ports::StoreUnavailable(std::string(sql.name) + ": " + error_of(result.handle()));
 }
 
+std::vector<std::string> Connection::notifications(std::chrono::milliseconds timeout) {
+    std::vector<std::string> out;
+    const auto take = [this, &out] {
+        while (PGnotify* notify = PQnotifies(conn_)) {
+            out.emplace_back(notify->extra);
+            PQfreemem(notify);
+        }
+    };
+    take();
+    if (!out.empty()) {
+        return out;
+    }
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    const int ready = ::poll(&fd, 1, static_cast<int>(timeout.count()));
+    if (ready < 0 || PQsocket(conn_) < 0) {
+        fail("waiting for notifications");
+    }
+    if (ready > 0 && PQconsumeInput(conn_) == 0) {
+        fail("reading notifications");
+    }
+    take();
+    return out;
+}
+
 void Connection::flush_pipeline() {
     for (;;) {
         const int pending = PQflush(conn_);
@@ -169,34 +257,29 @@ void Connection::flush_pipeline() {
     }
 }
 
-std::optional<Connection::BatchFailure> Connection::pipeline(
-    std::span<const std::vector<Command>> items) {
-    for (const auto& item : items) {
-        for (const auto& command : item) {
-            prepare(*command.sql);
-        }
+std::exception_ptr Connection::pipeline(std::span<const std::vector<Command>> items) {
+    const auto commands = merged(items);
+    for (const auto& command : commands) {
+        prepare(*command.sql);
     }
     if (PQenterPipelineMode(conn_) != 1) {
         fail("entering pipeline mode");
     }
-    // Who sent each query: an item's index, or kWholeBatch for BEGIN and COMMIT.
-    std::vector<std::size_t> owners;
-    const auto send_plain = [this, &owners](const char* sql) {
+    std::vector<const char*> names;  // what each queued query was, for errors
+    const auto send_plain = [this, &names](const char* sql) {
         if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
             fail("queueing a statement");
         }
-        owners.push_back(kWholeBatch);
+        names.push_back(sql);
     };
     send_plain("BEGIN");
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        for (const auto& command : items[i]) {
-            const auto pointers = command.params.pointers();
-            if (PQsendQueryPrepared(conn_, command.sql->name, command.params.size(),
-                                    pointers.data(), nullptr, nullptr, 0) != 1) {
-                fail("queueing a statement");
-            }
-            owners.push_back(i);
+    for (const auto& command : commands) {
+        const auto pointers = command.params.pointers();
+        if (PQsendQueryPrepared(conn_, command.sql->name, command.params.size(), pointers.data(),
+                                nullptr, nullptr, 0) != 1) {
+            fail("queueing a statement");
         }
+        names.push_back(command.sql->name);
     }
     send_plain("COMMIT");
     if (PQpipelineSync(conn_) != 1) {
@@ -204,20 +287,21 @@ std::optional<Connection::BatchFailure> Connection::pipeline(
     }
     flush_pipeline();
 
-    std::optional<BatchFailure> failure;
-    for (std::size_t k = 0; k < owners.size(); ++k) {
+    std::exception_ptr failure;
+    for (const char* name : names) {
         PGresult* raw = PQgetResult(conn_);
         if (raw == nullptr) {
             fail("PostgreSQL ended a batch early");
         }
         Result result(raw);
-        const auto status = PQresultStatus(raw);
-        if (status == PGRES_FATAL_ERROR && !failure) {
-            const std::string name =
-                owners[k] == kWholeBatch ? (k == 0 ? "BEGIN" : "COMMIT") : "a batched statement";
-            failure = BatchFailure{
-                owners[k],
-                std::make_exception_ptr(ports::StoreUnavailable(name + ": " + error_of(raw)))};
+        if (PQresultStatus(raw) == PGRES_FATAL_ERROR && !failure) {
+            const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+            const auto message = std::string(name) + ": " + error_of(raw);
+            // serialization_failure: raised by botcore_stale_write() (or a serializable
+            // transaction): retrying on a fresh read is the answer.
+            failure = state != nullptr && std::strcmp(state, "40001") == 0
+                          ? std::make_exception_ptr(ports::WriteConflict(message))
+                          : std::make_exception_ptr(ports::StoreUnavailable(message));
         }
         // Each query's results end with a null result.
         while (PGresult* extra = PQgetResult(conn_)) {
@@ -243,14 +327,13 @@ std::vector<std::exception_ptr> Connection::run_batch(std::span<const std::vecto
     if (!failure) {
         return outcome;
     }
-    if (failure->item == kWholeBatch || items.size() == 1) {
-        std::fill(outcome.begin(), outcome.end(), failure->error);
+    if (items.size() == 1) {
+        outcome[0] = failure;
         return outcome;
     }
     // Rolled back whole: run each item alone so that only the failing ones fail.
     for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto alone = pipeline(items.subspan(i, 1));
-        outcome[i] = alone ? alone->error : nullptr;
+        outcome[i] = pipeline(items.subspan(i, 1));
     }
     return outcome;
 }

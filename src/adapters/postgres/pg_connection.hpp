@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -16,10 +17,17 @@
 
 namespace botcore::adapters::postgres {
 
-// A statement prepared once per connection under its name.
+// A statement prepared once per connection under its name. A statement with a bulk form is
+// merged with its like in a batch: bulk takes each parameter as an array ($k holds every merged
+// statement's k-th parameter), so many rows cost one statement. Merged statements run in rank
+// order (each command's statements must already be in that order), and a group is split where
+// the key parameter would repeat, so no bulk statement touches one row twice.
 struct Sql {
     const char* name;
     const char* text;
+    const Sql* bulk = nullptr;
+    int rank = 0;
+    int key_param = 0;
 };
 
 // Parameters in text format ($1, $2, ...); nullopt is SQL NULL.
@@ -58,6 +66,9 @@ class Params {
     }
 
     int size() const { return static_cast<int>(values_.size()); }
+    const std::optional<std::string>& at(int index) const {
+        return values_[static_cast<std::size_t>(index)];
+    }
     // Pointers into this object: valid until it changes.
     std::vector<const char*> pointers() const;
 
@@ -111,23 +122,24 @@ class Connection {
     // false when the statement violated a unique constraint.
     bool run_unique(const Sql& sql, const Params& params);
 
-    // Runs every item's commands in one transaction, pipelined (one round trip, one commit).
-    // When a command fails, the transaction is rolled back and each item is run again alone, so
-    // one bad item fails alone. Returns each item's outcome (nullptr: committed). Throws
-    // StoreUnavailable when the outcome of the commit is unknown (the connection broke).
+    // Runs every item's commands in one transaction, pipelined (one round trip, one commit), with
+    // statements that have a bulk form merged across items. When anything fails, the transaction
+    // is rolled back and each item is run again alone, so one bad item fails alone. Returns each
+    // item's outcome (nullptr: committed). Throws StoreUnavailable when the outcome of the commit
+    // is unknown (the connection broke).
     std::vector<std::exception_ptr> run_batch(std::span<const std::vector<Command>> items);
+
+    // Waits up to timeout for notifications on the channels this connection LISTENs to; their
+    // payloads. Throws StoreUnavailable when the connection broke.
+    std::vector<std::string> notifications(std::chrono::milliseconds timeout);
 
     std::int64_t idle_since_ms = 0;  // kept by the pool
 
   private:
     void prepare(const Sql& sql);
-    // One transaction of these items' commands; the index of the first item whose command failed
-    // and the error, or nullopt when it committed.
-    struct BatchFailure {
-        std::size_t item;
-        std::exception_ptr error;
-    };
-    std::optional<BatchFailure> pipeline(std::span<const std::vector<Command>> items);
+    // One transaction of these items' commands: nullptr when it committed, else the first error
+    // (the transaction was rolled back).
+    std::exception_ptr pipeline(std::span<const std::vector<Command>> items);
     void flush_pipeline();
     [[noreturn]] void fail(std::string_view what) const;
 

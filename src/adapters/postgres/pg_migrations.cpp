@@ -184,6 +184,18 @@ CREATE TABLE bot_settings (
 );
 )sql";
 
+// The book's revision: every trading write checks and advances it (see ports::TradingWrite).
+// botcore_stale_write() is how a statement refuses a stale write: it raises serialization_failure,
+// which the adapter reports as WriteConflict.
+constexpr const char* kAccountRevision = R"sql(
+ALTER TABLE accounts ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
+CREATE FUNCTION botcore_stale_write() RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'the book changed since it was read' USING ERRCODE = '40001';
+END
+$$;
+)sql";
+
 struct Migration {
     int version;
     const char* name;
@@ -193,6 +205,7 @@ struct Migration {
 constexpr std::array kMigrations{
     Migration{1, "initial_schema", kInitialSchema},
     Migration{2, "bot_settings", kBotSettings},
+    Migration{3, "account_revision", kAccountRevision},
 };
 
 // Any constant shared by every instance: the key of the advisory lock held while migrating.

@@ -1,5 +1,9 @@
 #include "adapters/postgres/pg_store.hpp"
 
+#include <unistd.h>
+
+#include <random>
+
 #include "adapters/postgres/pg_migrations.hpp"
 
 namespace botcore::adapters::postgres {
@@ -91,7 +95,9 @@ std::string without_password(const std::string& url) {
 }  // namespace
 
 PgStore::PgStore(PgSettings settings)
-    : settings_(std::move(settings)), primary_(settings_.url, settings_.pool) {
+    : settings_(std::move(settings)),
+      instance_tag_(std::to_string(std::random_device{}()) + std::to_string(::getpid())),
+      primary_(settings_.url, settings_.pool) {
     primary_.warm();
     PoolSettings replica_pool = settings_.pool;
     replica_pool.min = std::min(2, replica_pool.max);
@@ -111,6 +117,42 @@ PgStore::PgStore(PgSettings settings)
 PgStore::~PgStore() {
     committer_.reset();
     upkeep_.reset();
+    stopping_ = true;
+    if (listener_.joinable()) {
+        listener_.join();
+    }
+}
+
+void PgStore::watch_books(std::function<void(const std::string& user_id)> changed) {
+    listener_ = std::thread([this, changed = std::move(changed)] { listen(changed); });
+}
+
+void PgStore::listen(std::function<void(const std::string& user_id)> changed) {
+    const std::string own = instance_tag_ + ":";
+    bool listened_before = false;
+    while (!stopping_) {
+        try {
+            Connection connection(settings_.url);
+            connection.exec("LISTEN botcore_books");
+            if (listened_before) {
+                changed("");  // notifications may have been missed while away: any book
+            }
+            listened_before = true;
+            while (!stopping_) {
+                for (const auto& payload :
+                     connection.notifications(std::chrono::milliseconds(200))) {
+                    const auto colon = payload.find(':');
+                    if (colon != std::string::npos && !payload.starts_with(own)) {
+                        changed(payload.substr(colon + 1));
+                    }
+                }
+            }
+        } catch (const ports::StoreUnavailable&) {
+            for (int i = 0; i < 5 && !stopping_; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
+        }
+    }
 }
 
 std::vector<std::exception_ptr> PgStore::commit_batch(std::vector<Batch>& batch) {

@@ -3,8 +3,10 @@
 // (one pipelined transaction for many commands, each caller answered after the commit).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/commit_queue.hpp"
@@ -89,12 +91,20 @@ class PgStore final : public ports::StoreEngine {
     void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
 
+    // Every trading commit notifies the other instances on the channel botcore_books (in the
+    // same transaction, so only committed changes are announced); this listens to it.
+    void watch_books(std::function<void(const std::string& user_id)> changed) override;
+
   private:
     using Batch = std::vector<Command>;
     std::vector<std::exception_ptr> commit_batch(std::vector<Batch>& batch);
+    void listen(std::function<void(const std::string& user_id)> changed);
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
 
     PgSettings settings_;
+    const std::string instance_tag_;  // marks this store's own notifications
+    std::atomic<bool> stopping_{false};
+    std::thread listener_;
     Pool primary_;
     std::unique_ptr<ReadRouter> router_;
     std::unique_ptr<Connection> writer_;  // the group committer's own connection

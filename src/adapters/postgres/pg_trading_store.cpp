@@ -123,52 +123,123 @@ auto collect(const Result& r, ReadRow read_row) {
 constexpr Sql kLoadAccount{
     "load_account",
     "SELECT currency, initial_balance, balance, realized_pnl, fees_paid, funding_paid, "
-    "maker_fee_rate, taker_fee_rate FROM accounts WHERE user_id = $1"};
+    "maker_fee_rate, taker_fee_rate, revision FROM accounts WHERE user_id = $1"};
 constexpr Sql kLoadPositions{
     "load_positions", "SELECT " BOTCORE_POSITION_COLUMNS " FROM positions WHERE user_id = $1"};
 constexpr Sql kLoadOpenOrders{"load_open_orders",
                               "SELECT " BOTCORE_ORDER_COLUMNS
                               " FROM orders WHERE user_id = $1 AND status = 'open' "
                               "ORDER BY created_ms, id"};
-constexpr Sql kWriteAccount{
-    "write_account",
-    "UPDATE accounts SET balance = $1, realized_pnl = $2, fees_paid = $3, funding_paid = $4, "
-    "initial_balance = $5, updated_ms = $6 WHERE user_id = $7"};
-constexpr Sql kWriteOrder{
-    "write_order",
-    "INSERT INTO orders (id, user_id, client_order_id, symbol, side, type, status, quantity, "
-    "price, stop_price, leverage, reduce_only, triggered, filled_quantity, average_price, fees, "
-    "stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms, "
-    "liquidity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-    "$17, $18, $19, $20, $21, $22, $23) "
-    "ON CONFLICT (user_id, id) DO UPDATE SET status = EXCLUDED.status, "
-    "triggered = EXCLUDED.triggered, filled_quantity = EXCLUDED.filled_quantity, "
-    "average_price = EXCLUDED.average_price, fees = EXCLUDED.fees, "
-    "reserved_margin = EXCLUDED.reserved_margin, updated_ms = EXCLUDED.updated_ms, "
-    "liquidity = COALESCE(EXCLUDED.liquidity, orders.liquidity)"};
-constexpr Sql kWritePosition{
-    "write_position",
-    "INSERT INTO positions (" BOTCORE_POSITION_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
-    "ON CONFLICT (user_id, symbol) DO UPDATE SET side = EXCLUDED.side, "
-    "quantity = EXCLUDED.quantity, entry_price = EXCLUDED.entry_price, "
-    "leverage = EXCLUDED.leverage, margin = EXCLUDED.margin, stop_loss = EXCLUDED.stop_loss, "
-    "take_profit = EXCLUDED.take_profit, trailing_stop_pct = EXCLUDED.trailing_stop_pct, "
-    "trailing_anchor = EXCLUDED.trailing_anchor, trade_id = EXCLUDED.trade_id, "
-    "open_fees = EXCLUDED.open_fees, last_funding_period = EXCLUDED.last_funding_period, "
-    "opened_ms = EXCLUDED.opened_ms, updated_ms = EXCLUDED.updated_ms"};
+// The write of one command, in rank order (see Sql). Each has a bulk form that writes the rows of
+// every command of a group-commit batch in one statement: $k is the array of every row's k-th
+// value, and unnest() turns the arrays back into rows.
+#define BOTCORE_ORDER_INSERT                                                                      \
+    "INSERT INTO orders (id, user_id, client_order_id, symbol, side, type, status, quantity, "    \
+    "price, stop_price, leverage, reduce_only, triggered, filled_quantity, average_price, fees, " \
+    "stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms, "        \
+    "liquidity) "
+#define BOTCORE_ORDER_UPSERT                                                         \
+    " ON CONFLICT (user_id, id) DO UPDATE SET status = EXCLUDED.status, "            \
+    "triggered = EXCLUDED.triggered, filled_quantity = EXCLUDED.filled_quantity, "   \
+    "average_price = EXCLUDED.average_price, fees = EXCLUDED.fees, "                 \
+    "reserved_margin = EXCLUDED.reserved_margin, updated_ms = EXCLUDED.updated_ms, " \
+    "liquidity = COALESCE(EXCLUDED.liquidity, orders.liquidity)"
+constexpr Sql kWriteOrders{
+    "write_orders", BOTCORE_ORDER_INSERT
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::int[], "
+    "$12::boolean[], $13::boolean[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], "
+    "$18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], "
+    "$23::text[])" BOTCORE_ORDER_UPSERT};
+constexpr Sql kWriteOrder{"write_order",
+                          BOTCORE_ORDER_INSERT
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                          "$15, $16, $17, $18, $19, $20, $21, $22, $23)" BOTCORE_ORDER_UPSERT,
+                          &kWriteOrders, 2, 1};
+
+constexpr Sql kDeletePositions{
+    "delete_positions",
+    "DELETE FROM positions p USING unnest($1::text[], $2::text[]) AS v (user_id, symbol) "
+    "WHERE p.user_id = v.user_id AND p.symbol = v.symbol"};
 constexpr Sql kDeletePosition{"delete_position",
-                              "DELETE FROM positions WHERE user_id = $1 AND symbol = $2"};
+                              "DELETE FROM positions WHERE user_id = $1 AND symbol = $2",
+                              &kDeletePositions, 3, 0};
+
+#define BOTCORE_POSITION_UPSERT                                                                \
+    " ON CONFLICT (user_id, symbol) DO UPDATE SET side = EXCLUDED.side, "                      \
+    "quantity = EXCLUDED.quantity, entry_price = EXCLUDED.entry_price, "                       \
+    "leverage = EXCLUDED.leverage, margin = EXCLUDED.margin, stop_loss = EXCLUDED.stop_loss, " \
+    "take_profit = EXCLUDED.take_profit, trailing_stop_pct = EXCLUDED.trailing_stop_pct, "     \
+    "trailing_anchor = EXCLUDED.trailing_anchor, trade_id = EXCLUDED.trade_id, "               \
+    "open_fees = EXCLUDED.open_fees, last_funding_period = EXCLUDED.last_funding_period, "     \
+    "opened_ms = EXCLUDED.opened_ms, updated_ms = EXCLUDED.updated_ms"
+constexpr Sql kWritePositions{
+    "write_positions",
+    "INSERT INTO positions (" BOTCORE_POSITION_COLUMNS
+    ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
+    "$6::int[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], "
+    "$12::text[], $13::bigint[], $14::bigint[], $15::bigint[], "
+    "$16::bigint[])" BOTCORE_POSITION_UPSERT};
+constexpr Sql kWritePosition{"write_position",
+                             "INSERT INTO positions (" BOTCORE_POSITION_COLUMNS
+                             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                             "$14, $15, $16)" BOTCORE_POSITION_UPSERT,
+                             &kWritePositions, 4, 0};
+
+constexpr Sql kWriteTrades{
+    "write_trades",
+    "INSERT INTO trades (" BOTCORE_TRADE_COLUMNS
+    ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::bigint[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[], $11::bigint[], "
+    "$12::text[], $13::bigint[], $14::bigint[])"};
 constexpr Sql kWriteTrade{"write_trade",
                           "INSERT INTO trades (" BOTCORE_TRADE_COLUMNS
                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-                          "$14)"};
+                          "$14)",
+                          &kWriteTrades, 5, 1};
+
 // The primary key (user, symbol, period) makes a second charge for a period fail the whole
 // command instead of charging twice.
-constexpr Sql kWriteFunding{
-    "write_funding",
-    "INSERT INTO funding_payments (user_id, symbol, period, side, quantity, mark, rate, amount, "
-    "time_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+#define BOTCORE_FUNDING_INSERT                                                                    \
+    "INSERT INTO funding_payments (user_id, symbol, period, side, quantity, mark, rate, amount, " \
+    "time_ms) "
+constexpr Sql kWriteFundings{
+    "write_fundings", BOTCORE_FUNDING_INSERT
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], "
+    "$6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])"};
+constexpr Sql kWriteFunding{"write_funding",
+                            BOTCORE_FUNDING_INSERT "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            &kWriteFundings, 6, 0};
+
+// Advances each book's revision if it is still the one its write is based on; otherwise the
+// statement fails (botcore_stale_write) and the batch is retried command by command, so only the
+// stale write fails. Ranked first: a stale write stops before touching anything else, and
+// every writer locks a user's account row before the user's other rows.
+constexpr Sql kWriteAccounts{
+    "write_accounts",
+    "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], "
+    "$5::bigint[], $6::bigint[], $7::text[], $8::bigint[]) AS v (balance, realized_pnl, "
+    "fees_paid, funding_paid, initial_balance, updated_ms, user_id, revision)), "
+    "u AS (UPDATE accounts a SET balance = v.balance, realized_pnl = v.realized_pnl, "
+    "fees_paid = v.fees_paid, funding_paid = v.funding_paid, "
+    "initial_balance = v.initial_balance, updated_ms = GREATEST(a.updated_ms, v.updated_ms), "
+    "revision = a.revision + 1 FROM v WHERE a.user_id = v.user_id AND a.revision = v.revision "
+    "RETURNING 1) "
+    "SELECT CASE WHEN (SELECT count(*) FROM u) = (SELECT count(*) FROM v) THEN 0 "
+    "ELSE botcore_stale_write() END"};
+constexpr Sql kWriteAccount{
+    "write_account",
+    "WITH u AS (UPDATE accounts SET balance = $1, realized_pnl = $2, fees_paid = $3, "
+    "funding_paid = $4, initial_balance = $5, updated_ms = GREATEST(updated_ms, $6), "
+    "revision = revision + 1 WHERE user_id = $7 AND revision = $8 RETURNING 1) "
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 0 ELSE botcore_stale_write() END",
+    &kWriteAccounts, 1, 6};
+
+constexpr Sql kNotifyBooks{"notify_books",
+                           "SELECT pg_notify('botcore_books', p) FROM unnest($1::text[]) AS p"};
+constexpr Sql kNotifyBook{"notify_book", "SELECT pg_notify('botcore_books', $1)", &kNotifyBooks, 7,
+                          0};
+
 constexpr Sql kFindOrder{
     "find_order", "SELECT " BOTCORE_ORDER_COLUMNS " FROM orders WHERE user_id = $1 AND id = $2"};
 constexpr Sql kFindOrderByClientId{"find_order_by_client_id",
@@ -224,11 +295,28 @@ Command trade_command(const domain::Trade& t) {
                    t.fees.units(), to_string(t.close_reason), t.opened_ms, t.closed_ms)};
 }
 
-std::vector<Command> write_commands(const ports::TradingWrite& write) {
+std::vector<Command> write_commands(const ports::TradingWrite& write, const std::string& tag) {
     const auto& changes = write.changes;
     const auto& user_id = write.account.user_id;
-    std::vector<Command> out;
     std::int64_t now_ms = 0;
+    for (const auto& order : changes.orders) {
+        now_ms = std::max(now_ms, order.updated_ms);
+    }
+    for (const auto& position : changes.positions) {
+        now_ms = std::max(now_ms, position.updated_ms);
+    }
+    for (const auto& trade : changes.trades) {
+        now_ms = std::max(now_ms, trade.closed_ms);
+    }
+    for (const auto& payment : changes.funding) {
+        now_ms = std::max(now_ms, payment.time_ms);
+    }
+    std::vector<Command> out;
+    const auto& a = write.account;
+    out.push_back(
+        {&kWriteAccount, Params::of(a.balance.units(), a.realized_pnl.units(), a.fees_paid.units(),
+                                    a.funding_paid.units(), a.initial_balance.units(), now_ms,
+                                    a.user_id, write.revision)});
     for (const auto& order : changes.orders) {
         std::optional<domain::Liquidity> liquidity;
         for (const auto& fill : changes.fills) {
@@ -237,32 +325,23 @@ std::vector<Command> write_commands(const ports::TradingWrite& write) {
             }
         }
         out.push_back(order_command(order, liquidity));
-        now_ms = std::max(now_ms, order.updated_ms);
     }
     for (const auto& symbol : changes.closed_positions) {
         out.push_back({&kDeletePosition, Params::of(user_id, symbol)});
     }
     for (const auto& position : changes.positions) {
         out.push_back(position_command(position));
-        now_ms = std::max(now_ms, position.updated_ms);
     }
     for (const auto& trade : changes.trades) {
         out.push_back(trade_command(trade));
-        now_ms = std::max(now_ms, trade.closed_ms);
     }
     for (const auto& payment : changes.funding) {
         out.push_back({&kWriteFunding,
                        Params::of(user_id, payment.symbol, payment.period, to_string(payment.side),
                                   payment.quantity.units(), payment.mark.units(),
                                   payment.rate.units(), payment.amount.units(), payment.time_ms)});
-        now_ms = std::max(now_ms, payment.time_ms);
     }
-    if (changes.account_changed) {
-        const auto& a = write.account;
-        out.push_back({&kWriteAccount, Params::of(a.balance.units(), a.realized_pnl.units(),
-                                                  a.fees_paid.units(), a.funding_paid.units(),
-                                                  a.initial_balance.units(), now_ms, a.user_id)});
-    }
+    out.push_back({&kNotifyBook, Params::of(tag + ":" + user_id)});
     return out;
 }
 
@@ -288,6 +367,7 @@ std::optional<domain::PortfolioState> PgStore::load_portfolio(std::string_view u
     a.funding_paid = decimal(account, 0, 5);
     a.maker_fee_rate = decimal(account, 0, 6);
     a.taker_fee_rate = decimal(account, 0, 7);
+    state.revision = account.integer(0, 8);
     for (auto& position :
          collect(connection->run(kLoadPositions, Params::of(user_id)), read_position)) {
         auto symbol = position.symbol;
@@ -299,7 +379,7 @@ std::optional<domain::PortfolioState> PgStore::load_portfolio(std::string_view u
 }
 
 void PgStore::commit(ports::TradingWrite write, Done done) {
-    committer_->submit(write_commands(write), std::move(done));
+    committer_->submit(write_commands(write, instance_tag_), std::move(done));
 }
 
 std::optional<domain::Order> PgStore::find_order(std::string_view user_id,

@@ -191,9 +191,15 @@ CREATE TABLE bot_settings (
 ) WITHOUT ROWID;
 )sql";
 
+// The book's revision: every trading write checks and advances it (see ports::TradingWrite).
+constexpr const char* kAccountRevision = R"sql(
+ALTER TABLE accounts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial_schema", kInitialSchema},
     Migration{2, "bot_settings", kBotSettings},
+    Migration{3, "account_revision", kAccountRevision},
 };
 
 }  // namespace

@@ -138,13 +138,19 @@ auto collect(Statement& stmt, ReadRow read_row) {
     return out;
 }
 
-void write_account(Connection& c, const domain::Account& a, std::int64_t now_ms) {
+// Advances the book's revision if it is still the one the write is based on.
+void write_account(Connection& c, const domain::Account& a, std::int64_t now_ms,
+                   std::int64_t revision) {
     c.prepare(
          "UPDATE accounts SET balance = ?, realized_pnl = ?, fees_paid = ?, funding_paid = ?, "
-         "initial_balance = ?, updated_ms = ? WHERE user_id = ?")
+         "initial_balance = ?, updated_ms = MAX(updated_ms, ?), revision = revision + 1 "
+         "WHERE user_id = ? AND revision = ?")
         .bind_all(a.balance.units(), a.realized_pnl.units(), a.fees_paid.units(),
-                  a.funding_paid.units(), a.initial_balance.units(), now_ms, a.user_id)
+                  a.funding_paid.units(), a.initial_balance.units(), now_ms, a.user_id, revision)
         .step();
+    if (sqlite3_changes64(c.handle()) != 1) {
+        throw ports::WriteConflict("the book of " + a.user_id + " changed since it was read");
+    }
 }
 
 void write_order(Connection& c, const domain::Order& o,
@@ -217,6 +223,20 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
     const auto& changes = write.changes;
     const auto& user_id = write.account.user_id;
     std::int64_t now_ms = 0;
+    // Checked first: a stale write stops before touching anything else.
+    for (const auto& order : changes.orders) {
+        now_ms = std::max(now_ms, order.updated_ms);
+    }
+    for (const auto& position : changes.positions) {
+        now_ms = std::max(now_ms, position.updated_ms);
+    }
+    for (const auto& trade : changes.trades) {
+        now_ms = std::max(now_ms, trade.closed_ms);
+    }
+    for (const auto& payment : changes.funding) {
+        now_ms = std::max(now_ms, payment.time_ms);
+    }
+    write_account(c, write.account, now_ms, write.revision);
     for (const auto& order : changes.orders) {
         std::optional<domain::Liquidity> liquidity;
         for (const auto& fill : changes.fills) {
@@ -225,7 +245,6 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
             }
         }
         write_order(c, order, liquidity);
-        now_ms = std::max(now_ms, order.updated_ms);
     }
     for (const auto& symbol : changes.closed_positions) {
         c.prepare("DELETE FROM positions WHERE user_id = ? AND symbol = ?")
@@ -234,11 +253,9 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
     }
     for (const auto& position : changes.positions) {
         write_position(c, position);
-        now_ms = std::max(now_ms, position.updated_ms);
     }
     for (const auto& trade : changes.trades) {
         write_trade(c, trade);
-        now_ms = std::max(now_ms, trade.closed_ms);
     }
     for (const auto& payment : changes.funding) {
         // The primary key (user, symbol, period) makes a second charge for a period fail the
@@ -250,10 +267,6 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
                       payment.quantity.units(), payment.mark.units(), payment.rate.units(),
                       payment.amount.units(), payment.time_ms)
             .step();
-        now_ms = std::max(now_ms, payment.time_ms);
-    }
-    if (changes.account_changed) {
-        write_account(c, write.account, now_ms);
     }
 }
 
@@ -272,7 +285,7 @@ std::optional<domain::PortfolioState> SqliteStore::load_portfolio(std::string_vi
     {
         auto s = connection->prepare(
             "SELECT currency, initial_balance, balance, realized_pnl, fees_paid, funding_paid, "
-            "maker_fee_rate, taker_fee_rate FROM accounts WHERE user_id = ?");
+            "maker_fee_rate, taker_fee_rate, revision FROM accounts WHERE user_id = ?");
         s.bind(1, user_id);
         if (!s.step()) {
             return std::nullopt;
@@ -287,6 +300,7 @@ std::optional<domain::PortfolioState> SqliteStore::load_portfolio(std::string_vi
         a.funding_paid = decimal(s, 5);
         a.maker_fee_rate = decimal(s, 6);
         a.taker_fee_rate = decimal(s, 7);
+        state.revision = s.integer(8);
     }
     {
         static const std::string sql =

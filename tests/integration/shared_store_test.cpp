@@ -1,0 +1,147 @@
+// Two instances (each its own store connection, price book and trading service) on one
+// PostgreSQL database: a user's book stays one book whichever instance serves the user.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "engine/trading_service.hpp"
+#include "store_engines.hpp"
+#include "test_support.hpp"
+
+namespace botcore::engine {
+namespace {
+
+using domain::Decimal;
+
+Decimal d(std::string_view text) {
+    return *Decimal::parse(text);
+}
+
+struct Instance {
+    Instance(ports::StoreEngine& store, const ports::Clock& clock)
+        : store(store), trading(store, prices, clock, settings()) {
+        store.watch_books([this](const std::string& user_id) { trading.refresh(user_id); });
+    }
+
+    static TradingSettings settings() {
+        TradingSettings s;
+        s.slippage = domain::SlippageModel::none();
+        return s;
+    }
+
+    void price(const std::string& symbol, std::string_view value, std::int64_t ts_ms) {
+        std::promise<void> done;
+        trading.on_price(symbol, d(value), ts_ms, [&done] { done.set_value(); });
+        done.get_future().get();
+    }
+
+    std::expected<PlacedOrder, TradingError> market(domain::Side side, std::string_view quantity,
+                                                    std::optional<Decimal> stop_loss = {}) {
+        domain::OrderRequest request;
+        request.symbol = "ETHUSDT";
+        request.side = side;
+        request.quantity = d(quantity);
+        request.stop_loss = stop_loss;
+        std::promise<std::expected<PlacedOrder, TradingError>> result;
+        trading.place_order("u1", request, [&result](std::expected<PlacedOrder, TradingError> r) {
+            result.set_value(std::move(r));
+        });
+        return result.get_future().get();
+    }
+
+    ports::StoreEngine& store;
+    market::PriceBook prices;
+    TradingService trading;
+};
+
+class SharedStoreTest : public testing::EngineTest {
+  protected:
+    SharedStoreTest()
+        : second_store(engine_->open_again()), a(engine_->store(), clock), b(*second_store, clock) {
+        ports::NewUser user{
+            {"u1", "u1@example.com", "u1", clock.now_ms()}, "hash", Decimal::from_integer(10000)};
+        EXPECT_TRUE(engine_->store().create_user(user, {"u1", "", "register", "", clock.now_ms()}));
+        a.price("ETHUSDT", "2000", clock.now_ms());
+        b.price("ETHUSDT", "2000", clock.now_ms());
+    }
+
+    ports::StoreEngine& store() { return engine_->store(); }
+
+    testing::ManualClock clock;
+    std::unique_ptr<ports::StoreEngine> second_store;
+    Instance a;
+    Instance b;
+};
+
+TEST_P(SharedStoreTest, OrdersOfOneUserThroughTwoInstancesAreEachAppliedOnceOrRefused) {
+    // Each instance caches the book; every write checks the book's revision, so one computed on
+    // a stale copy is run again on the fresh book instead of overwriting the other's. Under
+    // sustained contention a command may lose every attempt: then it is refused and changed
+    // nothing. One client per instance, each sending its next order when the last was answered
+    // (a user's two sessions on two instances).
+    std::vector<std::thread> threads;
+    std::atomic<int> filled{0};
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&, t] {
+            auto& instance = t == 0 ? a : b;
+            for (int i = 0; i < 20; ++i) {
+                const auto placed = instance.market(domain::Side::kBuy, "0.01");
+                if (placed) {
+                    ++filled;
+                } else {
+                    EXPECT_EQ(placed.error().kind, TradingErrorKind::kUnavailable);
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_GT(filled.load(), 20);
+    const auto stored = store().load_portfolio("u1");
+    ASSERT_TRUE(stored.has_value());
+    const auto n = static_cast<std::int64_t>(filled.load());
+    EXPECT_EQ(stored->positions.at("ETHUSDT").quantity, Decimal::from_units(n * 1'000'000));
+    // Each fill: 0.01 ETH at 2000, taker 0.04% = 0.008
+    EXPECT_EQ(stored->account.fees_paid, Decimal::from_units(n * 800'000));
+    EXPECT_EQ(store().orders("u1", {.status = {}, .symbol = {}, .after = {}, .limit = 1000}).size(),
+              static_cast<std::size_t>(n));
+    EXPECT_EQ(stored->revision, n);
+}
+
+TEST_P(SharedStoreTest, AStopReachedOnTwoInstancesClosesThePositionOnce) {
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1", d("1900")).has_value());
+    EXPECT_EQ(b.trading.load_open_books(), 1u);  // both instances now watch the stop
+    clock.advance_ms(1000);
+    auto on_a = std::async(std::launch::async, [&] { a.price("ETHUSDT", "1890", clock.now_ms()); });
+    auto on_b = std::async(std::launch::async, [&] { b.price("ETHUSDT", "1890", clock.now_ms()); });
+    on_a.get();
+    on_b.get();
+    const auto trades = store().all_trades("u1");
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
+    EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
+}
+
+TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
+    const auto before = a.trading.account("u1");  // a holds the book now
+    ASSERT_TRUE(before.has_value());
+    ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+    const auto stored = store().load_portfolio("u1")->account.balance;
+    EXPECT_NE(stored, before->balance);
+    EXPECT_TRUE(testing::wait_for([&] {
+        const auto now = a.trading.account("u1");
+        return now.has_value() && now->balance == stored;
+    }));
+    const auto positions = a.trading.positions("u1");
+    ASSERT_TRUE(positions.has_value());
+    EXPECT_EQ(positions->size(), 1u);
+}
+
+// A store whose instances share it across processes: PostgreSQL.
+INSTANTIATE_TEST_SUITE_P(Engines, SharedStoreTest, ::testing::Values("postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace botcore::engine
