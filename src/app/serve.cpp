@@ -219,6 +219,10 @@ int run_serve(const Config& config) {
         for (const auto& token : store.revoked_tokens(clock.now_ms())) {
             revocations.add(token.jti, token.expires_ms, clock.now_ms());
         }
+        // A logout on another instance sharing the store is honoured here at once.
+        store.watch_revocations([&revocations, &clock](const ports::RevokedToken& token) {
+            revocations.add(token.jti, token.expires_ms, clock.now_ms());
+        });
         auth::JwtCodec jwt(*secret);
         auth::AuthService auth(store, clock, revocations, jwt, auth_settings(config));
 
@@ -258,7 +262,9 @@ int run_serve(const Config& config) {
         api::add_process_collectors(ops);
         api::add_auth_routes(router, auth);
 
-        engine::TradingService trading(store, prices, clock, trading_settings(config.trading));
+        auto trading_config = trading_settings(config.trading);
+        trading_config.read_from_store = config.store.engine == "postgres";
+        engine::TradingService trading(store, prices, clock, std::move(trading_config));
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         // Instances sharing the store tell each other which books they changed.

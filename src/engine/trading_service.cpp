@@ -276,6 +276,9 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
 }
 
 std::optional<domain::PortfolioState> TradingService::committed_state(const std::string& user_id) {
+    if (settings_.read_from_store) {
+        return store_.load_portfolio(user_id);
+    }
     auto b = book(user_id);
     {
         std::lock_guard lock(b->mutex);

@@ -77,6 +77,10 @@ struct EventSink {
 struct TradingSettings {
     domain::SlippageModel slippage;
     domain::Decimal funding_rate = domain::Decimal::from_units(10'000);  // 0.01% per 8 h
+    // Reads of accounts, positions and performance come from the store rather than this
+    // instance's copy of the book: set when instances share the store, so a read on one sees a
+    // write just made through another.
+    bool read_from_store = false;
 };
 
 class TradingService {

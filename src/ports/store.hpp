@@ -106,6 +106,13 @@ class Store {
     virtual void append_audit(const AuditEvent& audit) = 0;
     virtual std::vector<AuditEvent> audit_log(std::string_view user_id, int limit) = 0;
 
+    // Calls revoked(token) when another instance sharing the store revoked an access token, so
+    // a logout anywhere is honoured everywhere at once. A store used by one instance never
+    // calls it.
+    virtual void watch_revocations(std::function<void(const RevokedToken& token)> revoked) {
+        (void)revoked;
+    }
+
     // Operations.
     virtual bool ping() = 0;
     virtual std::vector<TableSize> table_sizes() = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "engine/trading_service.hpp"
@@ -137,6 +138,24 @@ TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
     const auto positions = a.trading.positions("u1");
     ASSERT_TRUE(positions.has_value());
     EXPECT_EQ(positions->size(), 1u);
+}
+
+TEST_P(SharedStoreTest, ALogoutOnOneInstanceIsAnnouncedToTheOthers) {
+    std::mutex mutex;
+    std::vector<ports::RevokedToken> seen;
+    second_store->watch_revocations([&](const ports::RevokedToken& token) {
+        std::lock_guard lock(mutex);
+        seen.push_back(token);
+    });
+    store().revoke_session("u1", {"jti-1", 1'900'000'000'000}, {"u1", "", "logout", "", 1});
+    EXPECT_TRUE(testing::wait_for([&] {
+        std::lock_guard lock(mutex);
+        return !seen.empty();
+    }));
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].jti, "jti-1");
+    EXPECT_EQ(seen[0].expires_ms, 1'900'000'000'000);
 }
 
 // A store whose instances share it across processes: PostgreSQL.

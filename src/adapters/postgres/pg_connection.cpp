@@ -212,11 +212,12 @@ bool Connection::run_unique(const Sql& sql, const Params& params) {
     throw ports::StoreUnavailable(std::string(sql.name) + ": " + error_of(result.handle()));
 }
 
-std::vector<std::string> Connection::notifications(std::chrono::milliseconds timeout) {
-    std::vector<std::string> out;
+std::vector<std::pair<std::string, std::string>> Connection::notifications(
+    std::chrono::milliseconds timeout) {
+    std::vector<std::pair<std::string, std::string>> out;
     const auto take = [this, &out] {
         while (PGnotify* notify = PQnotifies(conn_)) {
-            out.emplace_back(notify->extra);
+            out.emplace_back(notify->relname, notify->extra);
             PQfreemem(notify);
         }
     };

@@ -129,9 +129,10 @@ class Connection {
     // is unknown (the connection broke).
     std::vector<std::exception_ptr> run_batch(std::span<const std::vector<Command>> items);
 
-    // Waits up to timeout for notifications on the channels this connection LISTENs to; their
-    // payloads. Throws StoreUnavailable when the connection broke.
-    std::vector<std::string> notifications(std::chrono::milliseconds timeout);
+    // Waits up to timeout for notifications on the channels this connection LISTENs to: (channel,
+    // payload) pairs. Throws StoreUnavailable when the connection broke.
+    std::vector<std::pair<std::string, std::string>> notifications(
+        std::chrono::milliseconds timeout);
 
     std::int64_t idle_since_ms = 0;  // kept by the pool
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <random>
 
 #include "adapters/postgres/pg_migrations.hpp"
@@ -60,6 +61,8 @@ constexpr Sql kRevokeRefreshOfJti{
     "revoke_refresh_of_jti",
     "UPDATE refresh_tokens SET revoked_ms = $1 WHERE user_id = $2 AND access_jti = $3 AND "
     "revoked_ms IS NULL"};
+constexpr Sql kAnnounceRevoked{"announce_revoked",
+                               "SELECT pg_notify('botcore_revoked', $1 || ':' || $2::text)"};
 constexpr Sql kRevokedTokens{"revoked_tokens",
                              "SELECT jti, expires_ms FROM revoked_tokens WHERE expires_ms > $1"};
 constexpr Sql kChangePassword{
@@ -124,27 +127,67 @@ PgStore::~PgStore() {
 }
 
 void PgStore::watch_books(std::function<void(const std::string& user_id)> changed) {
-    listener_ = std::thread([this, changed = std::move(changed)] { listen(changed); });
+    {
+        std::lock_guard lock(watchers_mutex_);
+        book_changed_ = std::move(changed);
+    }
+    start_listening();
 }
 
-void PgStore::listen(std::function<void(const std::string& user_id)> changed) {
-    const std::string own = instance_tag_ + ":";
+void PgStore::watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) {
+    {
+        std::lock_guard lock(watchers_mutex_);
+        token_revoked_ = std::move(revoked);
+    }
+    start_listening();
+}
+
+void PgStore::start_listening() {
+    std::call_once(listening_, [this] { listener_ = std::thread([this] { listen(); }); });
+}
+
+void PgStore::announce(const std::string& channel, const std::string& payload) {
+    std::lock_guard lock(watchers_mutex_);
+    if (channel == "botcore_books") {
+        const auto colon = payload.find(':');
+        // Our own commits are already in our books.
+        if (book_changed_ && colon != std::string::npos &&
+            payload.compare(0, colon, instance_tag_) != 0) {
+            book_changed_(payload.substr(colon + 1));
+        }
+    } else if (channel == "botcore_revoked" && token_revoked_) {
+        const auto colon = payload.rfind(':');
+        if (colon != std::string::npos) {
+            ports::RevokedToken token{payload.substr(0, colon), 0};
+            std::from_chars(payload.data() + colon + 1, payload.data() + payload.size(),
+                            token.expires_ms);
+            token_revoked_(token);
+        }
+    }
+}
+
+void PgStore::listen() {
     bool listened_before = false;
     while (!stopping_) {
         try {
             Connection connection(settings_.url);
-            connection.exec("LISTEN botcore_books");
+            connection.exec("LISTEN botcore_books; LISTEN botcore_revoked");
             if (listened_before) {
-                changed("");  // notifications may have been missed while away: any book
+                // Announcements may have been missed while away: every book may have changed,
+                // and the revocations are read again.
+                announce("botcore_books", "*:");
+                const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count();
+                for (const auto& token : revoked_tokens(now_ms)) {
+                    announce("botcore_revoked", token.jti + ":" + std::to_string(token.expires_ms));
+                }
             }
             listened_before = true;
             while (!stopping_) {
-                for (const auto& payload :
+                for (const auto& [channel, payload] :
                      connection.notifications(std::chrono::milliseconds(200))) {
-                    const auto colon = payload.find(':');
-                    if (colon != std::string::npos && !payload.starts_with(own)) {
-                        changed(payload.substr(colon + 1));
-                    }
+                    announce(channel, payload);
                 }
             }
         } catch (const ports::StoreUnavailable&) {
@@ -303,6 +346,7 @@ void PgStore::revoke_session(std::string_view user_id, const ports::RevokedToken
     auto connection = primary_.acquire();
     Transaction tx(*connection);
     connection->run(kRevokeJti, Params::of(access.jti, user_id, access.expires_ms));
+    connection->run(kAnnounceRevoked, Params::of(access.jti, access.expires_ms));
     connection->run(kRevokeRefreshOfJti, Params::of(audit.created_ms, user_id, access.jti));
     insert_audit(*connection, audit);
     tx.commit();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,19 +92,27 @@ class PgStore final : public ports::StoreEngine {
     void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
 
-    // Every trading commit notifies the other instances on the channel botcore_books (in the
-    // same transaction, so only committed changes are announced); this listens to it.
+    // Every trading commit notifies the other instances on the channel botcore_books, every
+    // revocation on botcore_revoked (in the same transaction, so only committed changes are
+    // announced); one listener thread forwards them.
     void watch_books(std::function<void(const std::string& user_id)> changed) override;
+    void watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) override;
 
   private:
     using Batch = std::vector<Command>;
     std::vector<std::exception_ptr> commit_batch(std::vector<Batch>& batch);
-    void listen(std::function<void(const std::string& user_id)> changed);
+    void start_listening();
+    void listen();
+    void announce(const std::string& channel, const std::string& payload);
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
 
     PgSettings settings_;
     const std::string instance_tag_;  // marks this store's own notifications
     std::atomic<bool> stopping_{false};
+    std::mutex watchers_mutex_;
+    std::function<void(const std::string& user_id)> book_changed_;
+    std::function<void(const ports::RevokedToken& token)> token_revoked_;
+    std::once_flag listening_;
     std::thread listener_;
     Pool primary_;
     std::unique_ptr<ReadRouter> router_;

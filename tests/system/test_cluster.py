@@ -1,0 +1,140 @@
+"""Two Bot Core instances on one PostgreSQL (primary + 2 streaming replicas) behind HAProxy,
+started by scripts/cluster: one platform whichever instance serves a request."""
+
+import os
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import auth_headers, http_request, login, register
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLUSTER = os.path.join(ROOT, "scripts", "cluster")
+PORT = 18700  # HAProxy; instances 18701, 18702; PostgreSQL 18800-18802
+
+
+class Endpoint:
+    """HTTP on one loopback port (an instance, or HAProxy)."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def request(self, method, path, **kw):
+        return http_request(self.port, method, path, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+
+def run_cluster(*args, env=None):
+    return subprocess.run([CLUSTER, *args], capture_output=True, text=True, timeout=180,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    folder = tempfile.mkdtemp(prefix="botcore-cluster-", dir="/var/tmp")
+    env = dict(os.environ)
+    # Prices are set through the API, on each instance, so the tests know them.
+    env["BOTCORE_MARKET_SOURCE"] = "manual"
+    env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
+    env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
+    started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT), env=env)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.strip().splitlines()[-1] == f"http://127.0.0.1:{PORT}"
+        yield Endpoint(PORT), [Endpoint(PORT + 1), Endpoint(PORT + 2)], folder
+    finally:
+        stopped = run_cluster("down", "--dir", folder, "--destroy")
+        assert stopped.returncode == 0, stopped.stderr
+        assert not os.path.exists(folder)
+
+
+def set_price(instances, token, symbol, price):
+    for instance in instances:
+        r = instance.post("/api/market/prices", json={"symbol": symbol, "price": price},
+                          headers=auth_headers(token))
+        assert r.status == 204, r.body
+
+
+def wait_until(check, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    return check()
+
+
+def test_status_lists_every_component_running(cluster):
+    _, _, folder = cluster
+    r = run_cluster("status", "--dir", folder)
+    assert r.returncode == 0, r.stderr
+    assert "haproxy    pid" in r.stdout and "/health 200" in r.stdout
+    assert r.stdout.count("instance_") == 2
+    assert "replica_1" in r.stdout and "replica_2" in r.stdout
+
+
+def test_a_user_registered_through_the_balancer_trades_on_one_instance_and_reads_on_the_other(
+        cluster):
+    balancer, (one, two), _ = cluster
+    account = register(balancer)
+    token = login(balancer, account).access_token
+    set_price([one, two], token, "ETHUSDT", "2000")
+    r = one.post("/api/orders", json={"symbol": "ETHUSDT", "side": "buy", "type": "market",
+                                      "quantity": "0.5", "leverage": 5},
+                 headers=auth_headers(token))
+    assert r.status == 201, r.body
+    order_id = r.json["id"]
+    # The order, the position and the balance are the same on the other instance.
+    r = two.get("/api/positions", headers=auth_headers(token))
+    assert r.status == 200, r.body
+    assert [p["symbol"] for p in r.json["positions"]] == ["ETHUSDT"]
+    assert two.get(f"/api/orders/{order_id}", headers=auth_headers(token)).status == 200
+    balance_one = one.get("/api/account", headers=auth_headers(token)).json["balance"]
+    assert wait_until(lambda: two.get("/api/account", headers=auth_headers(token))
+                      .json["balance"] == balance_one)
+
+
+def test_orders_alternating_between_instances_all_apply_to_one_book(cluster):
+    balancer, (one, two), _ = cluster
+    account = register(balancer)
+    token = login(balancer, account).access_token
+    set_price([one, two], token, "ETHUSDT", "2000")
+    for i in range(6):
+        instance = one if i % 2 == 0 else two
+        r = instance.post("/api/orders", json={"symbol": "ETHUSDT", "side": "buy",
+                                               "type": "market", "quantity": "0.1",
+                                               "leverage": 5},
+                          headers=auth_headers(token))
+        assert r.status == 201, (i, r.body)
+    for instance in (one, two):
+        r = instance.get("/api/positions", headers=auth_headers(token))
+        assert [(p["symbol"], p["quantity"]) for p in r.json["positions"]] == [("ETHUSDT", "0.6")]
+
+
+def test_a_logout_on_one_instance_is_refused_by_the_other_at_once(cluster):
+    balancer, (one, two), _ = cluster
+    account = register(balancer)
+    token = login(balancer, account).access_token
+    assert two.get("/api/auth/me", headers=auth_headers(token)).status == 200
+    r = one.post("/api/auth/logout", headers=auth_headers(token))
+    assert r.status == 204, r.body
+    assert wait_until(lambda: two.get("/api/auth/me", headers=auth_headers(token)).status == 401,
+                      timeout=2.0)
+
+
+def test_the_balancer_spreads_requests_over_both_instances(cluster):
+    balancer, _, _ = cluster
+    seen = set()
+    for _ in range(20):
+        r = balancer.get("/health")
+        assert r.status == 200
+        seen.add(r.json["instance"])
+    assert len(seen) == 2, seen
