@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "adapters/postgres/pg_partition.hpp"
 #include "api/analysis_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/bot_routes.hpp"
@@ -265,6 +266,16 @@ int run_serve(const Config& config) {
         auto trading_config = trading_settings(config.trading);
         trading_config.read_from_store = config.store.engine == "postgres";
         engine::TradingService trading(store, prices, clock, std::move(trading_config));
+        // Instances sharing PostgreSQL split the background work (triggers, funding, bots) by
+        // user shard; each shard is owned by one live instance, and taken over when it dies.
+        std::optional<adapters::postgres::PgPartition> partition;
+        if (config.store.engine == "postgres") {
+            partition.emplace(config.postgres.url);
+            trading.set_partition(*partition);
+            partition->on_gained(
+                [&trading](const std::vector<int>&) { trading.load_open_books(); });
+            partition->start();
+        }
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         // Instances sharing the store tell each other which books they changed.
@@ -359,6 +370,9 @@ int run_serve(const Config& config) {
             external_feed->stop();
         }
         store.flush();
+        // No more announcements into objects about to go.
+        store.watch_books({});
+        store.watch_revocations({});
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {
         log->error(R"("msg":"store unavailable","error":"{}")", e.what());

@@ -42,6 +42,8 @@ std::size_t BotService::on_votes(const std::string& symbol, market::Interval int
             users = it->second;
         }
     }
+    // A bot trades from the instance that owns its user's background work.
+    std::erase_if(users, [this](const std::string& user_id) { return !trading_.owns(user_id); });
     const auto marks = trading_.marks();
     for (const auto& user : users) {
         evaluate(user, symbol, votes, price, now_ms, marks);

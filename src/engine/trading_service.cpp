@@ -218,6 +218,9 @@ void TradingService::refresh(const std::string& user_id) {
             books.push_back(it->second);
         }
     }
+    if (books.empty() && !user_id.empty() && owns(user_id)) {
+        books.push_back(book(user_id));  // a book this instance must watch from now on
+    }
     for (const auto& b : books) {
         {
             std::lock_guard lock(b->mutex);
@@ -560,7 +563,9 @@ std::expected<domain::Performance, TradingError> TradingService::performance(
 void TradingService::on_price(const std::string& symbol, Decimal price, std::int64_t ts_ms,
                               std::function<void()> done) {
     prices_.set(symbol, {price, ts_ms});
-    const auto users = triggers_.fired(symbol, price);
+    auto users = triggers_.fired(symbol, price);
+    // Books whose shard another instance owns are that instance's to evaluate.
+    std::erase_if(users, [this](const std::string& user_id) { return !owns(user_id); });
     if (users.empty()) {
         if (done) {
             done();
@@ -598,7 +603,9 @@ std::size_t TradingService::charge_funding() {
     {
         std::shared_lock lock(books_mutex_);
         for (const auto& [user_id, b] : books_) {
-            books.push_back(b);
+            if (owns(user_id)) {
+                books.push_back(b);
+            }
         }
     }
     std::size_t visited = 0;
@@ -638,7 +645,8 @@ std::size_t TradingService::charge_funding() {
 }
 
 std::size_t TradingService::load_open_books() {
-    const auto users = store_.users_with_open_books();
+    auto users = store_.users_with_open_books();
+    std::erase_if(users, [this](const std::string& user_id) { return !owns(user_id); });
     for (const auto& user_id : users) {
         TradingError error;
         const auto* portfolio = load(book(user_id), error);

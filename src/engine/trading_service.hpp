@@ -24,6 +24,7 @@
 #include "ports/clock.hpp"
 #include "ports/ids.hpp"
 #include "ports/trading_store.hpp"
+#include "ports/work_partition.hpp"
 
 namespace botcore::engine {
 
@@ -118,6 +119,16 @@ class TradingService {
 
     // Set before traffic starts.
     void set_event_sink(EventSink sink) { events_ = std::move(sink); }
+    // With instances sharing the store: background work (triggers, funding) is done here only
+    // for the users this partition owns. Set before traffic starts; it must outlive the service.
+    void set_partition(const ports::WorkPartition& partition) { partition_ = &partition; }
+    bool owns(const std::string& user_id) const {
+        return partition_ == nullptr || partition_->owns(user_id);
+    }
+    // Whether a price on symbol is watched for the user's book here.
+    bool watches(const std::string& user_id, const std::string& symbol) const {
+        return triggers_.watches(user_id, symbol);
+    }
 
     // A new market price: records it and evaluates the books whose triggers it reached. done
     // (optional) runs when every evaluation it caused has committed.
@@ -129,12 +140,13 @@ class TradingService {
     // number of books visited.
     std::size_t charge_funding();
 
-    // Loads the books that hold positions or resting orders and registers their triggers.
+    // Loads the books (of the users this instance owns) that hold positions or resting orders
+    // and registers their triggers. Returns how many it loaded.
     std::size_t load_open_books();
 
     // Another instance changed the user's book (every book when user_id is empty): a book this
-    // instance holds is read again from the store before its next command, and its trigger
-    // levels registered again.
+    // instance holds, or owns the background work of, is read again from the store before its
+    // next command, and its trigger levels registered again.
     void refresh(const std::string& user_id);
 
     struct Stats {
@@ -204,6 +216,7 @@ class TradingService {
     TradingSettings settings_;
     TriggerBook triggers_;
     EventSink events_;
+    const ports::WorkPartition* partition_ = nullptr;
     ports::IdGenerator ids_;
 
     mutable std::shared_mutex books_mutex_;

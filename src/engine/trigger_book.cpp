@@ -77,6 +77,14 @@ std::vector<std::string> TriggerBook::fired(const std::string& symbol, domain::D
     return users;
 }
 
+bool TriggerBook::watches(const std::string& user_id, const std::string& symbol) const {
+    std::lock_guard lock(mutex_);
+    const auto user = user_keys_.find(user_id);
+    const auto id = symbol_ids_.find(symbol);
+    return user != user_keys_.end() && id != symbol_ids_.end() &&
+           registrations_.contains({user->second, id->second});
+}
+
 std::size_t TriggerBook::size() const {
     std::lock_guard lock(mutex_);
     return registrations_.size();

@@ -27,6 +27,8 @@ class TriggerBook {
     std::vector<std::string> fired(const std::string& symbol, domain::Decimal price);
     // (user, symbol) pairs registered.
     std::size_t size() const;
+    // Whether the user has a level registered on symbol.
+    bool watches(const std::string& user_id, const std::string& symbol) const;
 
   private:
     struct Registration {

@@ -78,6 +78,7 @@ class TradingStore {
 
     // Calls changed(user_id) when another instance sharing the store committed a change to that
     // user's book (an in-memory copy of it is stale). A store used by one instance never calls it.
+    // An empty function stops the calls (none is running once this returns).
     virtual void watch_books(std::function<void(const std::string& user_id)> changed) {
         (void)changed;
     }

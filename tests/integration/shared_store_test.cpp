@@ -2,10 +2,12 @@
 // PostgreSQL database: a user's book stays one book whichever instance serves the user.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "adapters/postgres/pg_partition.hpp"
 #include "engine/trading_service.hpp"
 #include "store_engines.hpp"
 #include "test_support.hpp"
@@ -24,6 +26,7 @@ struct Instance {
         : store(store), trading(store, prices, clock, settings()) {
         store.watch_books([this](const std::string& user_id) { trading.refresh(user_id); });
     }
+    ~Instance() { store.watch_books({}); }
 
     static TradingSettings settings() {
         TradingSettings s;
@@ -38,14 +41,15 @@ struct Instance {
     }
 
     std::expected<PlacedOrder, TradingError> market(domain::Side side, std::string_view quantity,
-                                                    std::optional<Decimal> stop_loss = {}) {
+                                                    std::optional<Decimal> stop_loss = {},
+                                                    const std::string& user = "u1") {
         domain::OrderRequest request;
         request.symbol = "ETHUSDT";
         request.side = side;
         request.quantity = d(quantity);
         request.stop_loss = stop_loss;
         std::promise<std::expected<PlacedOrder, TradingError>> result;
-        trading.place_order("u1", request, [&result](std::expected<PlacedOrder, TradingError> r) {
+        trading.place_order(user, request, [&result](std::expected<PlacedOrder, TradingError> r) {
             result.set_value(std::move(r));
         });
         return result.get_future().get();
@@ -156,6 +160,146 @@ TEST_P(SharedStoreTest, ALogoutOnOneInstanceIsAnnouncedToTheOthers) {
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_EQ(seen[0].jti, "jti-1");
     EXPECT_EQ(seen[0].expires_ms, 1'900'000'000'000);
+}
+
+// One member of a cluster whose background work is partitioned by user shard.
+struct Member {
+    Member(std::unique_ptr<ports::StoreEngine> own_store, const std::string& url,
+           const ports::Clock& clock)
+        : store(std::move(own_store)),
+          partition(std::make_unique<adapters::postgres::PgPartition>(
+              url, std::chrono::milliseconds(200))),
+          instance(std::make_unique<Instance>(*store, clock)) {
+        instance->trading.set_partition(*partition);
+        partition->on_gained(
+            [this](const std::vector<int>&) { instance->trading.load_open_books(); });
+    }
+    // Gone as a crashed instance is: its session (and the shard locks) end with it.
+    ~Member() {
+        store->watch_books({});
+        partition.reset();
+        instance.reset();
+    }
+
+    std::unique_ptr<ports::StoreEngine> store;
+    std::unique_ptr<adapters::postgres::PgPartition> partition;
+    std::unique_ptr<Instance> instance;
+};
+
+TEST_P(SharedStoreTest, TriggersAreEvaluatedOnceAcrossInstancesAndTakenOverWhenOneDies) {
+    constexpr int kUsers = 60;
+    std::vector<std::unique_ptr<Member>> members;
+    for (int m = 0; m < 3; ++m) {
+        members.push_back(std::make_unique<Member>(engine_->open_again(), engine_->url(), clock));
+    }
+    for (auto& member : members) {
+        member->partition->start();
+    }
+    const auto owned = [&] {
+        int total = 0;
+        for (const auto& member : members) {
+            total += member->partition->owned_count();
+        }
+        return total;
+    };
+    // Every shard owned, none by more than its fair share (64 / 3, rounded up), so each
+    // instance has a part.
+    ASSERT_TRUE(testing::wait_for([&] {
+        return owned() == adapters::postgres::PgPartition::kShards &&
+               std::all_of(members.begin(), members.end(), [](const auto& member) {
+                   const int count = member->partition->owned_count();
+                   return count > 0 && count <= 22;
+               });
+    }));
+
+    const auto open_positions = [&](std::string_view stop) {
+        for (auto& member : members) {
+            member->instance->price("ETHUSDT", "2000", clock.now_ms());
+        }
+        for (int u = 0; u < kUsers; ++u) {
+            const auto user = "t" + std::to_string(u);
+            // Placed through any instance: the owner learns of it from the announcement.
+            auto& through = *members[static_cast<std::size_t>(u) % members.size()]->instance;
+            ASSERT_TRUE(through.market(domain::Side::kBuy, "0.1", d(stop), user).has_value());
+        }
+    };
+    const auto evaluations = [&] {
+        std::uint64_t total = 0;
+        for (const auto& member : members) {
+            total += member->instance->trading.stats().trigger_evaluations;
+        }
+        return total;
+    };
+    const auto tick_everywhere = [&](std::string_view price) {
+        clock.advance_ms(1000);
+        std::vector<std::future<void>> ticks;
+        for (auto& member : members) {
+            ticks.push_back(std::async(std::launch::async, [&, price] {
+                member->instance->price("ETHUSDT", price, clock.now_ms());
+            }));
+        }
+        for (auto& tick : ticks) {
+            tick.get();
+        }
+    };
+    const auto closed_once = [&](std::size_t trades_each) {
+        return testing::wait_for(
+            [&] {
+                for (int u = 0; u < kUsers; ++u) {
+                    const auto user = "t" + std::to_string(u);
+                    if (store().all_trades(user).size() != trades_each ||
+                        !store().load_portfolio(user)->positions.empty()) {
+                        return false;
+                    }
+                }
+                return true;
+            },
+            std::chrono::seconds(10));
+    };
+
+    for (int u = 0; u < kUsers; ++u) {
+        const auto user = "t" + std::to_string(u);
+        ports::NewUser account{{user, user + "@example.com", user, clock.now_ms()},
+                               "hash",
+                               Decimal::from_integer(10000)};
+        ASSERT_TRUE(store().create_user(account, {user, "", "register", "", clock.now_ms()}));
+    }
+    open_positions("1900");
+    // The owners watch every stop (they were told of the positions placed elsewhere).
+    const auto owners_watch = [&] {
+        return testing::wait_for([&] {
+            for (int u = 0; u < kUsers; ++u) {
+                const auto user = "t" + std::to_string(u);
+                const bool watched =
+                    std::any_of(members.begin(), members.end(), [&user](const auto& member) {
+                        const auto& trading = member->instance->trading;
+                        return trading.owns(user) && trading.watches(user, "ETHUSDT");
+                    });
+                if (!watched) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    };
+    ASSERT_TRUE(owners_watch());
+    const auto before = evaluations();
+    tick_everywhere("1890");
+    ASSERT_TRUE(closed_once(1));
+    // Each position's stop was evaluated by one instance, not by all three.
+    EXPECT_EQ(evaluations() - before, static_cast<std::uint64_t>(kUsers));
+
+    // New positions, then the instance owning a third of them dies: the other two take its
+    // shards over and close those positions too.
+    open_positions("1800");
+    ASSERT_TRUE(owners_watch());
+    members.pop_back();
+    ASSERT_TRUE(
+        testing::wait_for([&] { return owned() == adapters::postgres::PgPartition::kShards; },
+                          std::chrono::seconds(10)));
+    ASSERT_TRUE(owners_watch());  // the survivors loaded the books of the shards they took
+    tick_everywhere("1790");
+    EXPECT_TRUE(closed_once(2));
 }
 
 // A store whose instances share it across processes: PostgreSQL.

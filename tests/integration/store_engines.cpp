@@ -56,6 +56,7 @@ class PostgresUnderTest final : public EngineUnderTest {
             // Left behind for the next run's DROP ... IF EXISTS; the server is temporary anyway.
         }
     }
+    std::string url() const override { return url_; }
     std::unique_ptr<ports::StoreEngine> open_again() override {
         adapters::postgres::PgSettings settings;
         settings.url = url_;

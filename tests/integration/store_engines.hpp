@@ -19,6 +19,8 @@ class EngineUnderTest {
     ports::StoreEngine& store() { return *store_; }
     // A second store on the same data (another process, or another instance of a cluster).
     virtual std::unique_ptr<ports::StoreEngine> open_again() = 0;
+    // How a client reaches the data ("" for an embedded store).
+    virtual std::string url() const { return {}; }
 
   protected:
     std::unique_ptr<ports::StoreEngine> store_;

@@ -143,7 +143,13 @@ void PgStore::watch_revocations(std::function<void(const ports::RevokedToken& to
 }
 
 void PgStore::start_listening() {
-    std::call_once(listening_, [this] { listener_ = std::thread([this] { listen(); }); });
+    std::call_once(listener_started_, [this] {
+        listener_ = std::thread([this] { listen(); });
+        // Announcements made after a watch_* call returns are not missed (unless the database
+        // cannot be reached, when the listener keeps trying in the background).
+        std::unique_lock lock(watchers_mutex_);
+        listening_started_.wait_for(lock, std::chrono::seconds(5), [this] { return listening_; });
+    });
 }
 
 void PgStore::announce(const std::string& channel, const std::string& payload) {
@@ -172,6 +178,11 @@ void PgStore::listen() {
         try {
             Connection connection(settings_.url);
             connection.exec("LISTEN botcore_books; LISTEN botcore_revoked");
+            {
+                std::lock_guard lock(watchers_mutex_);
+                listening_ = true;
+            }
+            listening_started_.notify_all();
             if (listened_before) {
                 // Announcements may have been missed while away: every book may have changed,
                 // and the revocations are read again.

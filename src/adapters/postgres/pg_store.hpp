@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -112,7 +113,9 @@ class PgStore final : public ports::StoreEngine {
     std::mutex watchers_mutex_;
     std::function<void(const std::string& user_id)> book_changed_;
     std::function<void(const ports::RevokedToken& token)> token_revoked_;
-    std::once_flag listening_;
+    std::once_flag listener_started_;
+    std::condition_variable listening_started_;
+    bool listening_ = false;  // guarded by watchers_mutex_
     std::thread listener_;
     Pool primary_;
     std::unique_ptr<ReadRouter> router_;

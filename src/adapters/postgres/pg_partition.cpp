@@ -1,0 +1,133 @@
+#include "adapters/postgres/pg_partition.hpp"
+
+#include <random>
+
+#include "ports/store.hpp"
+
+namespace botcore::adapters::postgres {
+
+namespace {
+
+// Lock class ids derived from the schema, so clusters in different schemas of one database are
+// partitioned independently.
+constexpr Sql kKeys{"partition_keys",
+                    "SELECT hashtext(current_schema() || ':shards'), "
+                    "hashtext(current_schema() || ':members')"};
+constexpr Sql kJoin{"partition_join", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
+constexpr Sql kMembers{"partition_members",
+                       "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' "
+                       "AND classid = ($1::int)::oid AND granted"};
+constexpr Sql kTake{"partition_take", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
+constexpr Sql kGiveBack{"partition_give_back", "SELECT pg_advisory_unlock($1::int, $2::int)"};
+
+}  // namespace
+
+PgPartition::PgPartition(std::string url, std::chrono::milliseconds period)
+    : url_(std::move(url)), period_(period), owned_(kShards) {}
+
+PgPartition::~PgPartition() {
+    stopping_ = true;
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void PgPartition::start() {
+    balance();
+    thread_ = std::thread([this] {
+        while (!stopping_) {
+            for (auto waited = std::chrono::milliseconds(0); waited < period_ && !stopping_;
+                 waited += std::chrono::milliseconds(50)) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            if (!stopping_) {
+                balance();
+            }
+        }
+    });
+}
+
+bool PgPartition::owns(std::string_view user_id) const {
+    return owned_[static_cast<std::size_t>(ports::shard_of(user_id, kShards))].load(
+        std::memory_order_relaxed);
+}
+
+void PgPartition::on_gained(std::function<void(const std::vector<int>& shards)> gained) {
+    std::lock_guard lock(gained_mutex_);
+    gained_ = std::move(gained);
+}
+
+int PgPartition::owned_count() const {
+    int count = 0;
+    for (const auto& shard : owned_) {
+        count += shard.load(std::memory_order_relaxed) ? 1 : 0;
+    }
+    return count;
+}
+
+void PgPartition::forget_all() {
+    for (auto& shard : owned_) {
+        shard = false;
+    }
+}
+
+void PgPartition::balance() {
+    std::vector<int> gained;
+    try {
+        if (!session_ || !session_->healthy()) {
+            // A new session holds no locks: whatever the old one held may be someone else's.
+            forget_all();
+            session_.reset();
+            auto session = std::make_unique<Connection>(url_);
+            const auto keys = session->run(kKeys);
+            shard_key_ = keys.integer(0, 0);
+            member_key_ = keys.integer(0, 1);
+            std::mt19937 random(std::random_device{}());
+            // Any free member id: the membership lock only has to be held, not be unique.
+            for (int attempt = 0; attempt < 100; ++attempt) {
+                const auto id = static_cast<int>(random() % 1'000'000);
+                if (session->run(kJoin, Params::of(member_key_, id)).boolean(0, 0)) {
+                    break;
+                }
+            }
+            session_ = std::move(session);
+        }
+        const auto members = std::max<std::int64_t>(
+            1, session_->run(kMembers, Params::of(member_key_)).integer(0, 0));
+        const auto fair = static_cast<int>((kShards + members - 1) / members);
+        int mine = owned_count();
+        // Start at a different shard on each instance, so that newcomers do not all race for
+        // the same free shards.
+        const int offset = static_cast<int>(std::random_device{}() % kShards);
+        for (int i = 0; i < kShards && mine < fair; ++i) {
+            const int shard = (offset + i) % kShards;
+            if (owned_[static_cast<std::size_t>(shard)]) {
+                continue;
+            }
+            if (session_->run(kTake, Params::of(shard_key_, shard)).boolean(0, 0)) {
+                owned_[static_cast<std::size_t>(shard)] = true;
+                gained.push_back(shard);
+                ++mine;
+            }
+        }
+        for (int shard = kShards - 1; shard >= 0 && mine > fair; --shard) {
+            if (owned_[static_cast<std::size_t>(shard)]) {
+                owned_[static_cast<std::size_t>(shard)] = false;
+                session_->run(kGiveBack, Params::of(shard_key_, shard));
+                --mine;
+            }
+        }
+    } catch (const ports::StoreUnavailable&) {
+        forget_all();
+        session_.reset();
+        return;
+    }
+    if (!gained.empty()) {
+        std::lock_guard lock(gained_mutex_);
+        if (gained_) {
+            gained_(gained);
+        }
+    }
+}
+
+}  // namespace botcore::adapters::postgres

@@ -1,0 +1,58 @@
+// Work partitioning over PostgreSQL advisory locks: users fall into a fixed number of virtual
+// shards, and an instance does a shard's background work only while it holds the shard's
+// session-level advisory lock. Every instance also holds a membership lock, so all agree on how
+// many are alive; each takes up to its fair share (shards / members, rounded up) of the free
+// shards and gives back what is beyond it. An instance that dies loses its session and with it
+// its locks: the others take its shards over on their next round (every second). If this
+// instance's own session breaks, it owns nothing until it has locked shards again.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/postgres/pg_connection.hpp"
+#include "ports/work_partition.hpp"
+
+namespace botcore::adapters::postgres {
+
+class PgPartition final : public ports::WorkPartition {
+  public:
+    static constexpr int kShards = 64;
+
+    explicit PgPartition(std::string url,
+                         std::chrono::milliseconds period = std::chrono::seconds(1));
+    ~PgPartition() override;
+    PgPartition(const PgPartition&) = delete;
+    PgPartition& operator=(const PgPartition&) = delete;
+
+    // Takes a first share (so that work can start owning something), then keeps balancing.
+    void start();
+    bool owns(std::string_view user_id) const override;
+    void on_gained(std::function<void(const std::vector<int>& shards)> gained) override;
+    int owned_count() const;
+
+    // One round: check the session, count members, take or give back shards.
+    void balance();
+
+  private:
+    void forget_all();
+
+    const std::string url_;
+    const std::chrono::milliseconds period_;
+    std::unique_ptr<Connection> session_;  // holds the locks; used by the balancing thread only
+    std::int64_t shard_key_ = 0;           // advisory lock class ids, per schema
+    std::int64_t member_key_ = 0;
+    std::vector<std::atomic<bool>> owned_;
+    std::mutex gained_mutex_;
+    std::function<void(const std::vector<int>&)> gained_;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+}  // namespace botcore::adapters::postgres
