@@ -2,6 +2,7 @@
 // the operations that validate a command, apply it and report exactly what changed.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -72,6 +73,23 @@ struct Changes {
     bool empty() const {
         return orders.empty() && fills.empty() && positions.empty() && closed_positions.empty() &&
                trades.empty() && funding.empty() && !account_changed;
+    }
+    // The latest time among the changed records (0 when none carries one).
+    std::int64_t latest_ms() const {
+        std::int64_t latest = 0;
+        for (const auto& order : orders) {
+            latest = std::max(latest, order.updated_ms);
+        }
+        for (const auto& position : positions) {
+            latest = std::max(latest, position.updated_ms);
+        }
+        for (const auto& trade : trades) {
+            latest = std::max(latest, trade.closed_ms);
+        }
+        for (const auto& payment : funding) {
+            latest = std::max(latest, payment.time_ms);
+        }
+        return latest;
     }
 };
 

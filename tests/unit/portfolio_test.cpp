@@ -662,5 +662,17 @@ TEST(PortfolioAccount, ChangesNameTheOrderFirstAndTheAccount) {
     EXPECT_TRUE(changes->account_changed);
 }
 
+TEST(Changes, LatestTimeIsTheNewestOfAllChangedRecords) {
+    Changes changes;
+    EXPECT_EQ(changes.latest_ms(), 0);
+    changes.orders.emplace_back().updated_ms = 500;
+    changes.positions.emplace_back().updated_ms = 700;
+    changes.trades.emplace_back().closed_ms = 900;
+    changes.funding.emplace_back().time_ms = 300;
+    EXPECT_EQ(changes.latest_ms(), 900);
+    changes.funding.emplace_back().time_ms = 1200;
+    EXPECT_EQ(changes.latest_ms(), 1200);
+}
+
 }  // namespace
 }  // namespace botcore::domain

@@ -298,19 +298,7 @@ Command trade_command(const domain::Trade& t) {
 std::vector<Command> write_commands(const ports::TradingWrite& write, const std::string& tag) {
     const auto& changes = write.changes;
     const auto& user_id = write.account.user_id;
-    std::int64_t now_ms = 0;
-    for (const auto& order : changes.orders) {
-        now_ms = std::max(now_ms, order.updated_ms);
-    }
-    for (const auto& position : changes.positions) {
-        now_ms = std::max(now_ms, position.updated_ms);
-    }
-    for (const auto& trade : changes.trades) {
-        now_ms = std::max(now_ms, trade.closed_ms);
-    }
-    for (const auto& payment : changes.funding) {
-        now_ms = std::max(now_ms, payment.time_ms);
-    }
+    const auto now_ms = changes.latest_ms();
     std::vector<Command> out;
     const auto& a = write.account;
     out.push_back(

@@ -222,21 +222,8 @@ void write_trade(Connection& c, const domain::Trade& t) {
 void write_changes(Connection& c, const ports::TradingWrite& write) {
     const auto& changes = write.changes;
     const auto& user_id = write.account.user_id;
-    std::int64_t now_ms = 0;
     // Checked first: a stale write stops before touching anything else.
-    for (const auto& order : changes.orders) {
-        now_ms = std::max(now_ms, order.updated_ms);
-    }
-    for (const auto& position : changes.positions) {
-        now_ms = std::max(now_ms, position.updated_ms);
-    }
-    for (const auto& trade : changes.trades) {
-        now_ms = std::max(now_ms, trade.closed_ms);
-    }
-    for (const auto& payment : changes.funding) {
-        now_ms = std::max(now_ms, payment.time_ms);
-    }
-    write_account(c, write.account, now_ms, write.revision);
+    write_account(c, write.account, changes.latest_ms(), write.revision);
     for (const auto& order : changes.orders) {
         std::optional<domain::Liquidity> liquidity;
         for (const auto& fill : changes.fills) {
