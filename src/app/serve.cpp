@@ -314,6 +314,43 @@ int run_serve(const Config& config) {
         api::add_trading_routes(router, {auth, trading, store, prices, candles, manual_tick});
         add_trading_collectors(metrics, trading, store);
         add_websocket_collectors(metrics, server);
+        if (partition) {
+            metrics.add_collector([&partition](ops::PromWriter& out) {
+                out.family("cluster_shards_owned", "gauge",
+                           "User shards whose background work this instance does.");
+                out.sample("cluster_shards_owned", "",
+                           static_cast<double>(partition->owned_count()));
+                out.family("cluster_feed_leader", "gauge",
+                           "1 when this instance's feed drives the cluster's prices.");
+                out.sample("cluster_feed_leader", "", partition->leads_feed() ? 1.0 : 0.0);
+            });
+        }
+        // With instances sharing the store, the instance leading the feed drives every
+        // instance's prices: its ticks go to its own pipeline and, through the store, to the
+        // others'. The others' feeds run idle, ready for when one of them takes the lead.
+        auto* tick_bus = partition ? store.tick_bus() : nullptr;
+        const auto leads = [&partition] { return !partition || partition->leads_feed(); };
+        const auto feed_ticks = [&pipeline, &log, tick_bus,
+                                 leads](std::span<const ports::Tick> ticks) {
+            if (!leads()) {
+                return;
+            }
+            pipeline.on_ticks(ticks);
+            if (tick_bus != nullptr) {
+                try {
+                    tick_bus->publish(ticks);
+                } catch (const ports::StoreUnavailable& e) {
+                    log->warn(R"("msg":"ticks not shared","error":"{}")", e.what());
+                }
+            }
+        };
+        if (tick_bus != nullptr) {
+            tick_bus->watch([&pipeline, leads](std::span<const ports::Tick> ticks) {
+                if (!leads()) {
+                    pipeline.on_ticks(ticks);
+                }
+            });
+        }
         std::optional<market::SimulatedFeed> feed;
         if (config.market.source == "replay" || config.market.source == "binance") {
             auto made = make_external_feed(config.market, clock, log);
@@ -323,12 +360,11 @@ int run_serve(const Config& config) {
             }
             external_feed = std::move(*made);
         } else if (!manual_prices) {
-            feed.emplace(
-                market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
-                                   domain::SymbolCatalog::default_catalog(),
-                                   config.market.volatility_bp / 10'000.0),
-                std::chrono::milliseconds(config.market.tick_interval_ms),
-                [&pipeline](std::span<const ports::Tick> ticks) { pipeline.on_ticks(ticks); });
+            feed.emplace(market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
+                                            domain::SymbolCatalog::default_catalog(),
+                                            config.market.volatility_bp / 10'000.0),
+                         std::chrono::milliseconds(config.market.tick_interval_ms),
+                         [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
         }
 
         auto bound = server.bind(config.server.listen);
@@ -342,7 +378,8 @@ int run_serve(const Config& config) {
             feed->start();
         }
         if (external_feed) {
-            external_feed->start([&pipeline](const ports::Tick& tick) { pipeline.on_tick(tick); });
+            external_feed->start(
+                [&feed_ticks](const ports::Tick& tick) { feed_ticks(std::span(&tick, 1)); });
         }
         // Funding is due once per 8-hour period; checking every minute charges each position
         // within a minute of the period starting.
@@ -373,6 +410,9 @@ int run_serve(const Config& config) {
         // No more announcements into objects about to go.
         store.watch_books({});
         store.watch_revocations({});
+        if (tick_bus != nullptr) {
+            tick_bus->watch({});
+        }
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {
         log->error(R"("msg":"store unavailable","error":"{}")", e.what());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,17 @@ enum class FeedHealth {
 };
 
 std::string_view to_string(FeedHealth health);
+
+// Ticks shared by the instances of a cluster: the instance that leads the feed publishes what
+// its feed delivers, the others receive it, so every instance works on the same prices.
+class TickBus {
+  public:
+    virtual ~TickBus() = default;
+    virtual void publish(std::span<const Tick> ticks) = 0;
+    // received(ticks) runs for ticks published by another instance. An empty function stops
+    // the calls.
+    virtual void watch(std::function<void(std::span<const Tick> ticks)> received) = 0;
+};
 
 class Feed {
   public:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ports/bot_store.hpp"
+#include "ports/feed.hpp"
 #include "ports/market_store.hpp"
 #include "ports/store.hpp"
 #include "ports/trading_store.hpp"
@@ -37,6 +38,8 @@ class StoreEngine : public Store, public TradingStore, public MarketStore, publi
     // Waits until every write submitted so far has committed.
     virtual void flush() = 0;
     virtual EngineStats stats() const = 0;
+    // How instances sharing this store exchange ticks; nullptr for a store of one instance.
+    virtual TickBus* tick_bus() { return nullptr; }
 };
 
 }  // namespace botcore::ports

@@ -162,6 +162,38 @@ TEST_P(SharedStoreTest, ALogoutOnOneInstanceIsAnnouncedToTheOthers) {
     EXPECT_EQ(seen[0].expires_ms, 1'900'000'000'000);
 }
 
+TEST_P(SharedStoreTest, TicksPublishedByOneInstanceReachTheOthersExactly) {
+    std::mutex mutex;
+    std::vector<ports::Tick> received;
+    std::vector<ports::Tick> echoed;
+    second_store->tick_bus()->watch([&](std::span<const ports::Tick> ticks) {
+        std::lock_guard lock(mutex);
+        received.insert(received.end(), ticks.begin(), ticks.end());
+    });
+    store().tick_bus()->watch([&](std::span<const ports::Tick> ticks) {
+        std::lock_guard lock(mutex);
+        echoed.insert(echoed.end(), ticks.begin(), ticks.end());
+    });
+    const std::vector<ports::Tick> ticks{
+        {"BTCUSDT", d("65432.12345678"), d("0.5"), 1'800'000'000'123},
+        {"ETHUSDT", d("0.00000001"), d("0"), 1'800'000'000'124}};
+    store().tick_bus()->publish(ticks);
+    ASSERT_TRUE(testing::wait_for([&] {
+        std::lock_guard lock(mutex);
+        return received.size() == ticks.size();
+    }));
+    std::lock_guard lock(mutex);
+    for (std::size_t i = 0; i < ticks.size(); ++i) {
+        EXPECT_EQ(received[i].symbol, ticks[i].symbol);
+        EXPECT_EQ(received[i].price, ticks[i].price);
+        EXPECT_EQ(received[i].volume, ticks[i].volume);
+        EXPECT_EQ(received[i].ts_ms, ticks[i].ts_ms);
+    }
+    EXPECT_TRUE(echoed.empty());  // an instance already has its own ticks
+    second_store->tick_bus()->watch({});
+    store().tick_bus()->watch({});
+}
+
 // One member of a cluster whose background work is partitioned by user shard.
 struct Member {
     Member(std::unique_ptr<ports::StoreEngine> own_store, const std::string& url,

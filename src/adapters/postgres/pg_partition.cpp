@@ -12,7 +12,8 @@ namespace {
 // partitioned independently.
 constexpr Sql kKeys{"partition_keys",
                     "SELECT hashtext(current_schema() || ':shards'), "
-                    "hashtext(current_schema() || ':members')"};
+                    "hashtext(current_schema() || ':members'), "
+                    "hashtext(current_schema() || ':feed')"};
 constexpr Sql kJoin{"partition_join", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
 constexpr Sql kMembers{"partition_members",
                        "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' "
@@ -66,6 +67,7 @@ int PgPartition::owned_count() const {
 }
 
 void PgPartition::forget_all() {
+    leads_feed_ = false;
     for (auto& shard : owned_) {
         shard = false;
     }
@@ -82,6 +84,7 @@ void PgPartition::balance() {
             const auto keys = session->run(kKeys);
             shard_key_ = keys.integer(0, 0);
             member_key_ = keys.integer(0, 1);
+            feed_key_ = keys.integer(0, 2);
             std::mt19937 random(std::random_device{}());
             // Any free member id: the membership lock only has to be held, not be unique.
             for (int attempt = 0; attempt < 100; ++attempt) {
@@ -91,6 +94,9 @@ void PgPartition::balance() {
                 }
             }
             session_ = std::move(session);
+        }
+        if (!leads_feed_ && session_->run(kTake, Params::of(feed_key_, 0)).boolean(0, 0)) {
+            leads_feed_ = true;
         }
         const auto members = std::max<std::int64_t>(
             1, session_->run(kMembers, Params::of(member_key_)).integer(0, 0));

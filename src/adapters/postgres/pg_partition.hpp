@@ -4,7 +4,8 @@
 // many are alive; each takes up to its fair share (shards / members, rounded up) of the free
 // shards and gives back what is beyond it. An instance that dies loses its session and with it
 // its locks: the others take its shards over on their next round (every second). If this
-// instance's own session breaks, it owns nothing until it has locked shards again.
+// instance's own session breaks, it owns nothing until it has locked shards again. The feed is
+// one more lock of the same kind: whoever holds it leads the cluster's prices.
 #pragma once
 
 #include <atomic>
@@ -34,6 +35,9 @@ class PgPartition final : public ports::WorkPartition {
     // Takes a first share (so that work can start owning something), then keeps balancing.
     void start();
     bool owns(std::string_view user_id) const override;
+    // Whether this instance leads the feed: one instance's feed drives the cluster's prices
+    // (the feed lock, held like a shard and taken over like one).
+    bool leads_feed() const { return leads_feed_.load(std::memory_order_relaxed); }
     void on_gained(std::function<void(const std::vector<int>& shards)> gained) override;
     int owned_count() const;
 
@@ -48,6 +52,8 @@ class PgPartition final : public ports::WorkPartition {
     std::unique_ptr<Connection> session_;  // holds the locks; used by the balancing thread only
     std::int64_t shard_key_ = 0;           // advisory lock class ids, per schema
     std::int64_t member_key_ = 0;
+    std::int64_t feed_key_ = 0;
+    std::atomic<bool> leads_feed_{false};
     std::vector<std::atomic<bool>> owned_;
     std::mutex gained_mutex_;
     std::function<void(const std::vector<int>&)> gained_;

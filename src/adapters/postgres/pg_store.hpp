@@ -31,7 +31,7 @@ struct PgSettings {
 
 // Users and sessions are in pg_store.cpp, trading in pg_trading_store.cpp, market data and bots
 // in pg_market_store.cpp.
-class PgStore final : public ports::StoreEngine {
+class PgStore final : public ports::StoreEngine, public ports::TickBus {
   public:
     // Connects (the pool's minimum); throws StoreUnavailable when the primary cannot be reached.
     explicit PgStore(PgSettings settings);
@@ -99,6 +99,11 @@ class PgStore final : public ports::StoreEngine {
     void watch_books(std::function<void(const std::string& user_id)> changed) override;
     void watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) override;
 
+    // Ticks travel on the channel botcore_ticks.
+    ports::TickBus* tick_bus() override { return this; }
+    void publish(std::span<const ports::Tick> ticks) override;
+    void watch(std::function<void(std::span<const ports::Tick> ticks)> received) override;
+
   private:
     using Batch = std::vector<Command>;
     std::vector<std::exception_ptr> commit_batch(std::vector<Batch>& batch);
@@ -113,6 +118,7 @@ class PgStore final : public ports::StoreEngine {
     std::mutex watchers_mutex_;
     std::function<void(const std::string& user_id)> book_changed_;
     std::function<void(const ports::RevokedToken& token)> token_revoked_;
+    std::function<void(std::span<const ports::Tick> ticks)> ticks_received_;
     std::once_flag listener_started_;
     std::condition_variable listening_started_;
     bool listening_ = false;  // guarded by watchers_mutex_

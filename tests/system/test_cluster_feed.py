@@ -1,0 +1,92 @@
+"""Two instances with the simulated feed on one PostgreSQL behind HAProxy (scripts/cluster):
+one instance's feed drives both instances' prices, and another takes the lead when it dies."""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import auth_headers, http_request, unique_email
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLUSTER = os.path.join(ROOT, "scripts", "cluster")
+PORT = 18900  # HAProxy; instances 18901, 18902; PostgreSQL 19000-19002
+
+
+def run_cluster(*args, env=None):
+    return subprocess.run([CLUSTER, *args], capture_output=True, text=True, timeout=180,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    folder = tempfile.mkdtemp(prefix="botcore-cluster-feed-", dir="/var/tmp")
+    env = dict(os.environ)
+    env["BOTCORE_MARKET_SOURCE"] = "simulator"
+    env["BOTCORE_MARKET_TICK_INTERVAL_MS"] = "200"
+    env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
+    env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
+    started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT), env=env)
+    try:
+        assert started.returncode == 0, started.stderr
+        credentials = {"email": unique_email(), "password": "cluster feed password"}
+        assert http_request(PORT, "POST", "/api/auth/register", json=credentials).status == 201
+        r = http_request(PORT, "POST", "/api/auth/login", json=credentials)
+        assert r.status == 200, r.body
+        TOKEN.append(r.json["access_token"])
+        yield folder
+    finally:
+        stopped = run_cluster("down", "--dir", folder, "--destroy")
+        assert stopped.returncode == 0, stopped.stderr
+
+
+TOKEN = []  # an access token, valid on every instance
+
+
+def prices(port):
+    r = http_request(port, "GET", "/api/market/prices", headers=auth_headers(TOKEN[0]))
+    assert r.status == 200, r.body
+    return {symbol: (p["price"], p["ts_ms"]) for symbol, p in r.json["prices"].items()}
+
+
+def metric(port, name):
+    r = http_request(port, "GET", "/metrics")
+    assert r.status == 200
+    match = re.search(rf"^{name} (\S+)$", r.body.decode(), re.M)
+    return float(match.group(1)) if match else None
+
+
+def wait_until(check, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+def test_one_instance_leads_the_feed_and_both_serve_its_prices(cluster):
+    leaders = [metric(PORT + i, "cluster_feed_leader") for i in (1, 2)]
+    assert sorted(leaders) == [0.0, 1.0]
+    # Both instances serve the same price with the same time for every symbol, at some moment
+    # between two ticks (each instance's own simulator would have made its own prices).
+    assert wait_until(lambda: prices(PORT + 1) == prices(PORT + 2) != {}, timeout=5.0)
+    shards = [metric(PORT + i, "cluster_shards_owned") for i in (1, 2)]
+    assert sum(shards) == 64 and min(shards) > 0
+
+
+def test_when_the_leader_dies_the_other_instance_takes_the_feed_over(cluster):
+    leader = 1 if metric(PORT + 1, "cluster_feed_leader") == 1.0 else 2
+    survivor = 3 - leader
+    with open(os.path.join(cluster, f"instance_{leader}", "pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+    assert wait_until(lambda: metric(PORT + survivor, "cluster_feed_leader") == 1.0, timeout=10.0)
+    before = prices(PORT + survivor)["BTCUSDT"][1]
+    assert wait_until(lambda: prices(PORT + survivor)["BTCUSDT"][1] > before, timeout=5.0)
+    # It also took over every user shard.
+    assert wait_until(lambda: metric(PORT + survivor, "cluster_shards_owned") == 64.0,
+                      timeout=10.0)
