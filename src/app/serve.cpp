@@ -302,6 +302,26 @@ int run_serve(const Config& config) {
             }
             bots.set(stored.user_id, std::move(*settings));
         }
+        // Settings saved through another instance reach this one's bots at once.
+        store.watch_bots([&store, &bots, &log](const std::string& user_id) {
+            try {
+                const auto stored = store.find_bot(user_id);
+                if (!stored) {
+                    return;
+                }
+                auto settings =
+                    api::parse_bot_settings(stored->settings_json, analysis::defaults());
+                if (!settings) {
+                    log->error(R"("msg":"bot settings ignored","user":"{}","error":"{}")", user_id,
+                               settings.error().message);
+                    return;
+                }
+                bots.set(user_id, std::move(*settings));
+            } catch (const ports::StoreUnavailable& e) {
+                log->warn(R"("msg":"bot settings not reloaded","user":"{}","error":"{}")", user_id,
+                          e.what());
+            }
+        });
         api::add_bot_routes(router, {auth, bots, store, clock});
         MarketPipeline pipeline(candles, trading, analysis, bots, server.hub(), store);
         trading.set_event_sink(pipeline.user_events());
@@ -410,6 +430,7 @@ int run_serve(const Config& config) {
         // No more announcements into objects about to go.
         store.watch_books({});
         store.watch_revocations({});
+        store.watch_bots({});
         if (tick_bus != nullptr) {
             tick_bus->watch({});
         }

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace botcore::ports {
@@ -22,6 +24,12 @@ class BotStore {
     // done runs once the settings are durable (or with the reason they are not).
     virtual void save_bot(StoredBot bot, std::function<void(std::exception_ptr)> done) = 0;
     virtual std::vector<StoredBot> all_bots() = 0;
+    virtual std::optional<StoredBot> find_bot(std::string_view user_id) = 0;
+    // Calls changed(user_id) when another instance sharing the store saved the user's bot
+    // settings. A store used by one instance never calls it. An empty function stops the calls.
+    virtual void watch_bots(std::function<void(const std::string& user_id)> changed) {
+        (void)changed;
+    }
 };
 
 }  // namespace botcore::ports

@@ -194,6 +194,25 @@ TEST_P(SharedStoreTest, TicksPublishedByOneInstanceReachTheOthersExactly) {
     store().tick_bus()->watch({});
 }
 
+TEST_P(SharedStoreTest, BotSettingsSavedThroughOneInstanceAreAnnouncedToTheOthers) {
+    std::mutex mutex;
+    std::vector<std::string> changed;
+    second_store->watch_bots([&](const std::string& user_id) {
+        std::lock_guard lock(mutex);
+        changed.push_back(user_id);
+    });
+    std::promise<std::exception_ptr> saved;
+    store().save_bot({"u1", R"({"enabled":true})", 5},
+                     [&saved](std::exception_ptr e) { saved.set_value(e); });
+    ASSERT_EQ(saved.get_future().get(), nullptr);
+    EXPECT_TRUE(testing::wait_for([&] {
+        std::lock_guard lock(mutex);
+        return changed == std::vector<std::string>{"u1"};
+    }));
+    EXPECT_EQ(second_store->find_bot("u1")->settings_json, R"({"enabled":true})");
+    second_store->watch_bots({});
+}
+
 // One member of a cluster whose background work is partitioned by user shard.
 struct Member {
     Member(std::unique_ptr<ports::StoreEngine> own_store, const std::string& url,

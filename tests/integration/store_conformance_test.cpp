@@ -612,6 +612,10 @@ TEST_P(StoreConformance, BotSettingsAreReplacedPerUserOnceDurable) {
     ASSERT_EQ(bots.size(), 1u);
     EXPECT_EQ(bots[0].settings_json, R"({"enabled":true})");
     EXPECT_EQ(bots[0].updated_ms, 2000);
+    const auto found = store().find_bot("u1");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->settings_json, R"({"enabled":true})");
+    EXPECT_FALSE(store().find_bot("u2").has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::ValuesIn(kEngineNames),

@@ -138,3 +138,15 @@ def test_the_balancer_spreads_requests_over_both_instances(cluster):
         assert r.status == 200
         seen.add(r.json["instance"])
     assert len(seen) == 2, seen
+
+
+def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):
+    balancer, (one, two), _ = cluster
+    account = register(balancer)
+    token = login(balancer, account).access_token
+    r = one.request("PUT", "/api/bot", json={"leverage": 7, "timeframe": "1h"},
+                    headers=auth_headers(token))
+    assert r.status == 200, r.body
+    assert wait_until(lambda: two.get("/api/bot", headers=auth_headers(token))
+                      .json["leverage"] == 7)
+    assert two.get("/api/bot", headers=auth_headers(token)).json["timeframe"] == "1h"

@@ -36,6 +36,10 @@ constexpr Sql kSaveBot{
     "ON CONFLICT (user_id) DO UPDATE SET settings = EXCLUDED.settings, "
     "updated_ms = EXCLUDED.updated_ms"};
 constexpr Sql kAllBots{"all_bots", "SELECT user_id, settings, updated_ms FROM bot_settings"};
+constexpr Sql kFindBot{"find_bot",
+                       "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = $1"};
+// Announced with the save, so the instance running the user's bot applies the new settings.
+constexpr Sql kAnnounceBot{"announce_bot", "SELECT pg_notify('botcore_bots', $1)"};
 
 }  // namespace
 
@@ -92,7 +96,17 @@ std::optional<ports::MarketStore::StoredAnalysis> PgStore::find_analysis(std::st
 void PgStore::save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) {
     std::vector<Command> commands;
     commands.push_back({&kSaveBot, Params::of(bot.user_id, bot.settings_json, bot.updated_ms)});
+    commands.push_back({&kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id)});
     committer_->submit(std::move(commands), std::move(done));
+}
+
+std::optional<ports::StoredBot> PgStore::find_bot(std::string_view user_id) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kFindBot, Params::of(user_id));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    return ports::StoredBot{r.text(0, 0), r.text(0, 1), r.integer(0, 2)};
 }
 
 std::vector<ports::StoredBot> PgStore::all_bots() {

@@ -135,6 +135,14 @@ void PgStore::watch_books(std::function<void(const std::string& user_id)> change
     start_listening();
 }
 
+void PgStore::watch_bots(std::function<void(const std::string& user_id)> changed) {
+    {
+        std::lock_guard lock(watchers_mutex_);
+        bot_changed_ = std::move(changed);
+    }
+    start_listening();
+}
+
 void PgStore::watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) {
     {
         std::lock_guard lock(watchers_mutex_);
@@ -227,6 +235,11 @@ void PgStore::announce(const std::string& channel, const std::string& payload) {
             payload.compare(0, colon, instance_tag_) != 0) {
             book_changed_(payload.substr(colon + 1));
         }
+    } else if (channel == "botcore_bots" && bot_changed_) {
+        const auto colon = payload.find(':');
+        if (colon != std::string::npos && payload.compare(0, colon, instance_tag_) != 0) {
+            bot_changed_(payload.substr(colon + 1));
+        }
     } else if (channel == "botcore_ticks" && ticks_received_) {
         const auto bar = payload.find('|');
         if (bar != std::string::npos && payload.compare(0, bar, instance_tag_) != 0) {
@@ -249,7 +262,9 @@ void PgStore::listen() {
     while (!stopping_) {
         try {
             Connection connection(settings_.url);
-            connection.exec("LISTEN botcore_books; LISTEN botcore_revoked; LISTEN botcore_ticks");
+            connection.exec(
+                "LISTEN botcore_books; LISTEN botcore_revoked; LISTEN botcore_ticks; "
+                "LISTEN botcore_bots");
             {
                 std::lock_guard lock(watchers_mutex_);
                 listening_ = true;

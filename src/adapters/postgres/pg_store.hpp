@@ -92,6 +92,8 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
 
     void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
+    std::optional<ports::StoredBot> find_bot(std::string_view user_id) override;
+    void watch_bots(std::function<void(const std::string& user_id)> changed) override;
 
     // Every trading commit notifies the other instances on the channel botcore_books, every
     // revocation on botcore_revoked (in the same transaction, so only committed changes are
@@ -117,6 +119,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     std::atomic<bool> stopping_{false};
     std::mutex watchers_mutex_;
     std::function<void(const std::string& user_id)> book_changed_;
+    std::function<void(const std::string& user_id)> bot_changed_;
     std::function<void(const ports::RevokedToken& token)> token_revoked_;
     std::function<void(std::span<const ports::Tick> ticks)> ticks_received_;
     std::once_flag listener_started_;

@@ -17,6 +17,17 @@ void SqliteStore::save_bot(ports::StoredBot bot, std::function<void(std::excepti
         std::move(done));
 }
 
+std::optional<ports::StoredBot> SqliteStore::find_bot(std::string_view user_id) {
+    auto connection = reader();
+    auto s = connection->prepare(
+        "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = ?");
+    s.bind(1, user_id);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return ports::StoredBot{s.text(0), s.text(1), s.integer(2)};
+}
+
 std::vector<ports::StoredBot> SqliteStore::all_bots() {
     auto connection = reader();
     auto s = connection->prepare("SELECT user_id, settings, updated_ms FROM bot_settings");

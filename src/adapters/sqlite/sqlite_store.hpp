@@ -74,6 +74,7 @@ class SqliteStore final : public ports::StoreEngine {
     // BotStore (sqlite_bot_store.cpp)
     void save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
+    std::optional<ports::StoredBot> find_bot(std::string_view user_id) override;
 
     bool ping() override;
     std::vector<ports::TableSize> table_sizes() override;
