@@ -1,11 +1,13 @@
 """Two instances with the simulated feed on one PostgreSQL behind HAProxy (scripts/cluster):
-one instance's feed drives both instances' prices, and another takes the lead when it dies."""
+one instance's feed drives both instances' prices, a rolling restart under load fails and loses
+no order, and another instance takes the lead when the leader dies."""
 
 import os
 import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -22,15 +24,20 @@ def run_cluster(*args, env=None):
                           env=env)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    folder = tempfile.mkdtemp(prefix="botcore-cluster-feed-", dir="/var/tmp")
+def cluster_env():
     env = dict(os.environ)
     env["BOTCORE_MARKET_SOURCE"] = "simulator"
     env["BOTCORE_MARKET_TICK_INTERVAL_MS"] = "200"
     env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
-    started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT), env=env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    folder = tempfile.mkdtemp(prefix="botcore-cluster-feed-", dir="/var/tmp")
+    started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
+                          env=cluster_env())
     try:
         assert started.returncode == 0, started.stderr
         credentials = {"email": unique_email(), "password": "cluster feed password"}
@@ -79,6 +86,49 @@ def test_one_instance_leads_the_feed_and_both_serve_its_prices(cluster):
     def shards():
         return [metric(PORT + i, "cluster_shards_owned") for i in (1, 2)]
     assert wait_until(lambda: sum(shards()) == 64 and min(shards()) > 0, timeout=10.0), shards()
+
+
+def test_a_rolling_restart_under_steady_orders_fails_none_and_loses_none(cluster):
+    headers = auth_headers(TOKEN[0])
+    statuses = []
+    stop = threading.Event()
+
+    def place_orders():
+        n = 0
+        while not stop.is_set():
+            side = "buy" if n % 2 == 0 else "sell"
+            n += 1
+            try:
+                r = http_request(PORT, "POST", "/api/orders", headers=headers,
+                                 json={"symbol": "BTCUSDT", "side": side, "type": "market",
+                                       "quantity": "0.002", "leverage": 10})
+                statuses.append(r.status)
+            except OSError as e:  # a refused or reset connection counts as a failure
+                statuses.append(repr(e))
+
+    load = threading.Thread(target=place_orders)
+    load.start()
+    try:
+        restarted = run_cluster("restart", "--rolling", "--dir", cluster, "--port", str(PORT),
+                                env=cluster_env())
+    finally:
+        stop.set()
+        load.join(timeout=30)
+    assert restarted.returncode == 0, restarted.stderr
+    assert restarted.stderr.count("restarting instance") == 2
+    assert len(statuses) > 50, len(statuses)
+    failures = [s for s in statuses if s != 201]
+    assert failures == [], f"{len(failures)} of {len(statuses)} failed: {failures[:5]}"
+    # Every acknowledged order is in the store.
+    stored, cursor = 0, None
+    while True:
+        query = "/api/orders?limit=1000" + (f"&cursor={cursor}" if cursor else "")
+        page = http_request(PORT, "GET", query, headers=headers).json
+        stored += len(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    assert stored == len(statuses)
 
 
 def test_when_the_leader_dies_the_other_instance_takes_the_feed_over(cluster):
