@@ -24,7 +24,6 @@ struct EngineStats {
     std::uint64_t commit_batches = 0;  // write transactions committed by group commit
     std::uint64_t committed_writes = 0;
     int connections_open = 0;
-    int connections_in_use = 0;
     std::vector<ReplicaState> replicas;
 };
 

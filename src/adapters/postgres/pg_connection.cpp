@@ -339,8 +339,8 @@ std::vector<std::exception_ptr> Connection::run_batch(std::span<const std::vecto
     return outcome;
 }
 
-Transaction::Transaction(Connection& connection) : connection_(connection) {
-    connection_.exec("BEGIN");
+Transaction::Transaction(Connection& connection, std::string_view begin) : connection_(connection) {
+    connection_.exec(begin);
 }
 
 Transaction::~Transaction() {

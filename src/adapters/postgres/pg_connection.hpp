@@ -89,10 +89,6 @@ class Result {
                 static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
     }
     std::int64_t integer(int row, int column) const;
-    std::optional<std::int64_t> optional_integer(int row, int column) const {
-        return is_null(row, column) ? std::nullopt
-                                    : std::optional<std::int64_t>(integer(row, column));
-    }
     bool boolean(int row, int column) const { return text(row, column) == "t"; }
 
   private:
@@ -148,10 +144,11 @@ class Connection {
     std::unordered_set<std::string> prepared_;
 };
 
-// BEGIN ... COMMIT on a connection, rolled back unless commit() was called.
+// BEGIN ... COMMIT on a connection, rolled back unless commit() was called. begin may name the
+// transaction's mode ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").
 class Transaction {
   public:
-    explicit Transaction(Connection& connection);
+    explicit Transaction(Connection& connection, std::string_view begin = "BEGIN");
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;

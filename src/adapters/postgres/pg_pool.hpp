@@ -56,7 +56,6 @@ class Pool {
 
     int open() const;
     int in_use() const;
-    const std::string& url() const { return url_; }
 
   private:
     void give_back(std::unique_ptr<Connection> connection);

@@ -329,7 +329,6 @@ ports::EngineStats PgStore::stats() const {
     out.commit_batches = committer_->batches();
     out.committed_writes = committer_->items();
     out.connections_open = primary_.open();
-    out.connections_in_use = primary_.in_use();
     out.replicas = router_->replicas();
     return out;
 }

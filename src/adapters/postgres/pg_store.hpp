@@ -42,8 +42,6 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     std::string location() const override;
     void flush() override { committer_->flush(); }
     ports::EngineStats stats() const override;
-    // Measures replica lag now (also done every second in the background).
-    void check_replicas() { router_->check_replicas(); }
 
     std::optional<ports::User> create_user(const ports::NewUser& user,
                                            const ports::AuditEvent& audit) override;

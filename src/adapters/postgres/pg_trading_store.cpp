@@ -338,8 +338,7 @@ std::vector<Command> write_commands(const ports::TradingWrite& write, const std:
 std::optional<domain::PortfolioState> PgStore::load_portfolio(std::string_view user_id) {
     auto connection = primary_.acquire();
     // One snapshot for the account, positions and orders.
-    Transaction tx(*connection);
-    connection->exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    Transaction tx(*connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const auto account = connection->run(kLoadAccount, Params::of(user_id));
     if (account.rows() == 0) {
         return std::nullopt;

@@ -328,7 +328,6 @@ ports::EngineStats SqliteStore::stats() const {
     out.commit_batches = committer_->batches();
     out.committed_writes = committer_->items();
     out.connections_open = static_cast<int>(all_readers_.size()) + 1;
-    out.connections_in_use = busy_.load(std::memory_order_relaxed);
     return out;
 }
 
