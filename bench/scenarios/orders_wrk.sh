@@ -35,6 +35,8 @@ source = "manual"
 [auth]
 password_hash_ops = 1
 password_hash_memory_kib = 8
+[trading]
+orders_per_minute = 0  # each benchmark user places thousands a minute
 CONF
 if [ -n "$pg_url" ]; then
   psql -q "$pg_url" -c "CREATE SCHEMA $schema"

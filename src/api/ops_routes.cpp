@@ -23,7 +23,14 @@ double utilization(const ops::InstanceState& instance, double cpu_percent) {
 HttpResponse health(const OpsContext& context) {
     const bool store_ok = context.store.ping();
     const bool draining = context.instance.draining.load();
-    const char* status = draining ? "draining" : (store_ok ? "ok" : "degraded");
+    const auto cache = context.cache ? context.cache->health() : ports::ServiceHealth::kDisabled;
+    const auto bus = context.bus ? context.bus->health() : ports::ServiceHealth::kDisabled;
+    // Without the store nothing works: 503 so the balancer sends traffic elsewhere. Without the
+    // cache or the bus the instance still serves (limits per instance, events reach only its own
+    // connections): degraded, but 200, or a Redis outage would take every instance out at once.
+    const bool shared_failing =
+        cache == ports::ServiceHealth::kFailing || bus == ports::ServiceHealth::kFailing;
+    const char* status = draining ? "draining" : (store_ok && !shared_failing ? "ok" : "degraded");
     const double cpu = context.process.cpu_percent();
 
     JsonWriter json;
@@ -35,8 +42,8 @@ HttpResponse health(const OpsContext& context) {
     json.key("checks");
     json.begin_object();
     json.field("store", store_ok ? "ok" : "failing");
-    json.field("cache", "disabled");
-    json.field("bus", "disabled");
+    json.field("cache", ports::to_string(cache));
+    json.field("bus", ports::to_string(bus));
     json.field("feed", context.feed_status ? context.feed_status() : std::string("disabled"));
     json.end_object();
     json.key("capacity");

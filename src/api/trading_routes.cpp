@@ -146,6 +146,32 @@ std::expected<domain::OrderRequest, ApiError> order_request(const HttpRequest& r
     return order;
 }
 
+std::string performance_json(const domain::Performance& p) {
+    JsonWriter json;
+    json.begin_object();
+    json.field("total_trades", p.total_trades);
+    json.field("wins", p.wins);
+    json.field("losses", p.losses);
+    decimal_or_null(json, "win_rate", p.win_rate);
+    json.field("gross_profit", p.gross_profit.to_string());
+    json.field("gross_loss", p.gross_loss.to_string());
+    json.field("net_pnl", p.net_pnl.to_string());
+    decimal_or_null(json, "profit_factor", p.profit_factor);
+    json.field("max_drawdown", p.max_drawdown.to_string());
+    json.field("max_drawdown_fraction", p.max_drawdown_fraction.to_string());
+    json.key("equity_curve");
+    json.begin_array();
+    for (const auto& point : p.equity_curve) {
+        json.begin_object();
+        json.field("ts_ms", point.time_ms);
+        json.field("equity", point.equity.to_string());
+        json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+    return json.take();
+}
+
 }  // namespace
 
 ApiError to_api_error(const engine::TradingError& error) {
@@ -212,9 +238,15 @@ void add_trading_routes(Router& router, TradingContext context) {
 
     router.add_async(
         Method::kPost, "/api/orders",
-        authenticated(auth, [&trading, reply_error](const std::string& user_id,
-                                                    const HttpRequest& request, const PathParams&,
-                                                    Responder respond) {
+        authenticated(auth, [&trading, reply_error, &limit = context.order_limit](
+                                const std::string& user_id, const HttpRequest& request,
+                                const PathParams&, Responder respond) {
+            if (const auto retry_after = limit.refuse(user_id)) {
+                respond(error_response(ApiError::rate_limited(
+                    "at most " + std::to_string(limit.per_minute()) + " orders per minute",
+                    *retry_after)));
+                return;
+            }
             auto order = order_request(request);
             if (!order) {
                 respond(error_response(order.error()));
@@ -365,37 +397,32 @@ void add_trading_routes(Router& router, TradingContext context) {
         }));
 
     router.add_async(Method::kGet, "/api/portfolio/performance",
-                     authenticated(auth, [&trading](const std::string& user_id, const HttpRequest&,
-                                                    const PathParams&, Responder respond) {
+                     authenticated(auth, [&trading, cache = context.cache](
+                                             const std::string& user_id, const HttpRequest&,
+                                             const PathParams&, Responder respond) {
+                         // Cache-aside under the book's revision: every write advances it, so an
+                         // entry is never read once the trades it was computed from changed; it
+                         // lapses after 60 s.
+                         std::string key;
+                         if (cache != nullptr) {
+                             if (const auto revision = trading.revision(user_id)) {
+                                 key = "perf:" + user_id + ":" + std::to_string(*revision);
+                                 if (auto hit = cache->get(key)) {
+                                     respond(json_response(200, std::move(*hit)));
+                                     return;
+                                 }
+                             }
+                         }
                          auto result = trading.performance(user_id);
                          if (!result) {
                              respond(error_response(to_api_error(result.error())));
                              return;
                          }
-                         const auto& p = *result;
-                         JsonWriter json;
-                         json.begin_object();
-                         json.field("total_trades", p.total_trades);
-                         json.field("wins", p.wins);
-                         json.field("losses", p.losses);
-                         decimal_or_null(json, "win_rate", p.win_rate);
-                         json.field("gross_profit", p.gross_profit.to_string());
-                         json.field("gross_loss", p.gross_loss.to_string());
-                         json.field("net_pnl", p.net_pnl.to_string());
-                         decimal_or_null(json, "profit_factor", p.profit_factor);
-                         json.field("max_drawdown", p.max_drawdown.to_string());
-                         json.field("max_drawdown_fraction", p.max_drawdown_fraction.to_string());
-                         json.key("equity_curve");
-                         json.begin_array();
-                         for (const auto& point : p.equity_curve) {
-                             json.begin_object();
-                             json.field("ts_ms", point.time_ms);
-                             json.field("equity", point.equity.to_string());
-                             json.end_object();
+                         auto body = performance_json(*result);
+                         if (!key.empty()) {
+                             cache->put(key, body, std::chrono::seconds(60));
                          }
-                         json.end_array();
-                         json.end_object();
-                         respond(json_response(200, json.take()));
+                         respond(json_response(200, std::move(body)));
                      }));
 
     router.add_async(Method::kGet, "/api/market/symbols",

@@ -5,10 +5,12 @@
 #include <functional>
 
 #include "api/router.hpp"
+#include "api/user_rate_limit.hpp"
 #include "auth/auth_service.hpp"
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
 #include "market/price_book.hpp"
+#include "ports/cache.hpp"
 #include "ports/feed.hpp"
 #include "ports/trading_store.hpp"
 
@@ -23,6 +25,10 @@ struct TradingContext {
     // Lets an authenticated client set prices (tests and demos without a feed): the tick goes
     // here, and done runs once what it caused is committed. Empty: no such route.
     std::function<void(ports::Tick tick, std::function<void()> done)> manual_tick;
+    // Orders each user may place per minute (across the cluster with a shared cache).
+    UserRateLimit& order_limit;
+    // The shared cache for hot reads (performance); nullptr: none.
+    ports::Cache* cache = nullptr;
 };
 
 void add_trading_routes(Router& router, TradingContext context);

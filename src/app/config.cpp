@@ -17,6 +17,8 @@
 #include <utility>
 #include <variant>
 
+#include "adapters/redis/redis_connection.hpp"
+
 #include <toml++/toml.h>
 
 namespace botcore {
@@ -151,6 +153,17 @@ std::optional<std::string> check_postgres_urls(std::string_view value) {
     return std::nullopt;
 }
 
+// Empty (no Redis), or a URL the Redis adapter accepts.
+std::optional<std::string> check_redis_url(std::string_view value) {
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    if (auto parsed = adapters::redis::parse_redis_url(value); !parsed) {
+        return "is not a valid Redis URL: " + parsed.error();
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> check_any(std::string_view) {
     return std::nullopt;
 }
@@ -203,6 +216,7 @@ using Server = ServerConfig;
 using Store = StoreConfig;
 using Auth = AuthConfig;
 using Postgres = PostgresConfig;
+using Redis = RedisConfig;
 using Scaling = ScalingConfig;
 using Market = MarketConfig;
 using Trading = TradingConfig;
@@ -254,6 +268,12 @@ constexpr auto kSchema = std::to_array<KeySpec>({
     one_of("postgres.read_analytics", member<&C::postgres, &Postgres::read_analytics>(),
            kReadPreferences),
 
+    text("redis.url", member<&C::redis, &Redis::url>(), check_redis_url, /*secret=*/true),
+    text("redis.prefix", member<&C::redis, &Redis::prefix>(), check_non_empty),
+    integer("redis.timeout_ms", member<&C::redis, &Redis::timeout_ms>(), 10, 60000),
+    integer("redis.stream_max_length", member<&C::redis, &Redis::stream_max_length>(), 100,
+            100000000),
+
     text("auth.jwt_secret", member<&C::auth, &Auth::jwt_secret>(), check_jwt_secret,
          /*secret=*/true),
     integer("auth.access_ttl_seconds", member<&C::auth, &Auth::access_ttl_seconds>(), 60, 2592000),
@@ -288,6 +308,8 @@ constexpr auto kSchema = std::to_array<KeySpec>({
     integer("trading.slippage_max_bp", member<&C::trading, &Trading::slippage_max_bp>(), 0, 1000),
     integer("trading.funding_rate_ppm", member<&C::trading, &Trading::funding_rate_ppm>(), -10000,
             10000),
+    integer("trading.orders_per_minute", member<&C::trading, &Trading::orders_per_minute>(), 0,
+            1000000),
 
     integer("scaling.min_instances", member<&C::scaling, &Scaling::min_instances>(), 1, 100),
     integer("scaling.max_instances", member<&C::scaling, &Scaling::max_instances>(), 2, 1000),

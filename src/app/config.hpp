@@ -52,6 +52,14 @@ struct PostgresConfig {
     std::string read_analytics = "secondaryPreferred";
 };
 
+// The cache and event bus shared by the instances of a cluster; empty url: none (one instance).
+struct RedisConfig {
+    std::string url;                  // redis://[:password@]host[:port][/database]
+    std::string prefix = "botcore:";  // before every key, so clusters can share a server
+    int timeout_ms = 200;             // a slower answer counts as Redis being away
+    int stream_max_length = 100000;   // entries kept per event stream
+};
+
 struct AuthConfig {
     std::string jwt_secret;  // empty: generated on first start into data_dir/jwt_secret
     int access_ttl_seconds = 86400;
@@ -86,7 +94,8 @@ struct TradingConfig {
     int slippage_base_bp = 1;      // against a market taker, before size impact
     int slippage_bp_per_100k = 1;  // more per 100,000 USDT of notional
     int slippage_max_bp = 50;
-    int funding_rate_ppm = 100;  // per 8 hours, parts per million of notional (100 = 0.01%)
+    int funding_rate_ppm = 100;    // per 8 hours, parts per million of notional (100 = 0.01%)
+    int orders_per_minute = 1200;  // per user, across the cluster with Redis; 0: no limit
 };
 
 struct ScalingConfig {
@@ -108,6 +117,7 @@ struct Config {
     ServerConfig server;
     StoreConfig store;
     PostgresConfig postgres;
+    RedisConfig redis;
     AuthConfig auth;
     AccountConfig account;
     MarketConfig market;

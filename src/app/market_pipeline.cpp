@@ -9,6 +9,31 @@
 
 namespace botcore {
 
+namespace {
+
+constexpr std::string_view kUserTopic = "user";
+
+}  // namespace
+
+MarketPipeline::MarketPipeline(market::CandleBook& candles, engine::TradingService& trading,
+                               engine::AnalysisService& analysis, engine::BotService& bots,
+                               realtime::Hub& hub, ports::MarketStore& store, ports::EventBus& bus)
+    : candles_(candles),
+      trading_(trading),
+      analysis_(analysis),
+      bots_(bots),
+      hub_(hub),
+      store_(store),
+      bus_(bus) {
+    bus_.subscribe(kUserTopic, [this](std::string_view user_id, std::string_view lines) {
+        deliver_user_events(user_id, lines);
+    });
+}
+
+MarketPipeline::~MarketPipeline() {
+    bus_.subscribe(kUserTopic, {});
+}
+
 void MarketPipeline::on_tick(const ports::Tick& tick, std::function<void()> done) {
     realtime::Hub::Batch batch;
     process(tick, std::move(done), batch);
@@ -76,37 +101,60 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
 }
 
 engine::EventSink MarketPipeline::user_events() {
-    return engine::EventSink{
-        [this](const std::string& user_id) {
-            return hub_.wants_user_events(user_id) || bots_.has_bot(user_id);
-        },
-        [this](engine::UserEvents events) {
-            const auto& user = events.user_id;
-            if (!events.trades.empty()) {
-                bots_.on_trades(user, events.trades);
-            }
-            if (!hub_.wants_user_events(user)) {
-                return;
-            }
-            for (const auto& order : events.orders) {
-                hub_.publish_to_user(user, realtime::make_message(realtime::order_event(order)));
-            }
-            for (const auto& trade : events.trades) {
-                hub_.publish_to_user(user, realtime::make_message(realtime::trade_event(trade)));
-            }
-            for (const auto& position : events.positions) {
-                hub_.publish_to_user(user,
-                                     realtime::make_message(realtime::position_event(position)));
-            }
-            for (const auto& symbol : events.closed_positions) {
-                hub_.publish_to_user(user, realtime::make_message(realtime::position_closed_event(
-                                               symbol, events.ts_ms)));
-            }
-            if (events.account) {
-                hub_.publish_to_user(
-                    user, realtime::make_message(realtime::account_event(*events.account)));
-            }
-        }};
+    return engine::EventSink{[this](const std::string& user_id) {
+                                 // Another instance may hold the user's connections.
+                                 return bus_.crosses_instances() ||
+                                        hub_.wants_user_events(user_id) || bots_.has_bot(user_id);
+                             },
+                             [this](engine::UserEvents events) {
+                                 const auto& user = events.user_id;
+                                 if (!events.trades.empty()) {
+                                     bots_.on_trades(user, events.trades);
+                                 }
+                                 if (!bus_.crosses_instances() && !hub_.wants_user_events(user)) {
+                                     return;
+                                 }
+                                 // Serialized JSON has no raw newline, so one per line keeps the
+                                 // messages apart.
+                                 std::string lines;
+                                 const auto add = [&lines](const std::string& text) {
+                                     lines += text;
+                                     lines += '\n';
+                                 };
+                                 for (const auto& order : events.orders) {
+                                     add(realtime::order_event(order));
+                                 }
+                                 for (const auto& trade : events.trades) {
+                                     add(realtime::trade_event(trade));
+                                 }
+                                 for (const auto& position : events.positions) {
+                                     add(realtime::position_event(position));
+                                 }
+                                 for (const auto& symbol : events.closed_positions) {
+                                     add(realtime::position_closed_event(symbol, events.ts_ms));
+                                 }
+                                 if (events.account) {
+                                     add(realtime::account_event(*events.account));
+                                 }
+                                 if (!lines.empty()) {
+                                     bus_.publish(kUserTopic, user, std::move(lines));
+                                 }
+                             }};
+}
+
+void MarketPipeline::deliver_user_events(std::string_view user_id, std::string_view lines) {
+    const std::string user(user_id);
+    if (!hub_.wants_user_events(user)) {
+        return;
+    }
+    while (!lines.empty()) {
+        const auto end = lines.find('\n');
+        const auto line = lines.substr(0, end);
+        if (!line.empty()) {
+            hub_.publish_to_user(user, realtime::make_message(std::string(line)));
+        }
+        lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 1);
+    }
 }
 
 }  // namespace botcore

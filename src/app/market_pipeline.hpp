@@ -10,6 +10,7 @@
 #include "engine/bot_service.hpp"
 #include "engine/trading_service.hpp"
 #include "market/candle_book.hpp"
+#include "ports/event_bus.hpp"
 #include "ports/feed.hpp"
 #include "ports/market_store.hpp"
 #include "realtime/hub.hpp"
@@ -20,13 +21,10 @@ class MarketPipeline {
   public:
     MarketPipeline(market::CandleBook& candles, engine::TradingService& trading,
                    engine::AnalysisService& analysis, engine::BotService& bots, realtime::Hub& hub,
-                   ports::MarketStore& store)
-        : candles_(candles),
-          trading_(trading),
-          analysis_(analysis),
-          bots_(bots),
-          hub_(hub),
-          store_(store) {}
+                   ports::MarketStore& store, ports::EventBus& bus);
+    ~MarketPipeline();
+    MarketPipeline(const MarketPipeline&) = delete;
+    MarketPipeline& operator=(const MarketPipeline&) = delete;
 
     // done (optional) runs once the candles the tick closed and every trigger it reached are
     // committed.
@@ -35,12 +33,15 @@ class MarketPipeline {
     // one batch.
     void on_ticks(std::span<const ports::Tick> ticks);
 
-    // Sends each user's committed trading events to the user's connections and bot.
+    // Sends each user's committed trading events to the user's bot and, through the event bus,
+    // to the user's connections on every instance.
     engine::EventSink user_events();
 
   private:
     // Processes one tick and adds its messages to batch.
     void process(const ports::Tick& tick, std::function<void()> done, realtime::Hub::Batch& batch);
+    // A "user" bus message: the user's event messages, one per line.
+    void deliver_user_events(std::string_view user_id, std::string_view lines);
 
     market::CandleBook& candles_;
     engine::TradingService& trading_;
@@ -48,6 +49,7 @@ class MarketPipeline {
     engine::BotService& bots_;
     realtime::Hub& hub_;
     ports::MarketStore& store_;
+    ports::EventBus& bus_;
 };
 
 }  // namespace botcore

@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <thread>
 
+#include "adapters/inproc/local_event_bus.hpp"
 #include "adapters/postgres/pg_partition.hpp"
+#include "adapters/redis/redis_cache.hpp"
+#include "adapters/redis/redis_event_bus.hpp"
 #include "api/analysis_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/bot_routes.hpp"
@@ -193,6 +196,57 @@ void add_websocket_collectors(ops::MetricsRegistry& metrics, const net::HttpServ
     });
 }
 
+// The cache and event bus shared with the other instances (Redis), or an in-process bus alone.
+struct SharedServices {
+    std::unique_ptr<adapters::redis::RedisCache> cache;
+    std::unique_ptr<ports::EventBus> bus;
+    adapters::redis::RedisEventBus* redis_bus = nullptr;
+};
+
+SharedServices shared_services(const RedisConfig& redis, const std::string& instance_id) {
+    SharedServices services;
+    if (redis.url.empty()) {
+        services.bus = std::make_unique<adapters::inproc::LocalEventBus>();
+        return services;
+    }
+    // Validated by the config loader.
+    const auto endpoint = *adapters::redis::parse_redis_url(redis.url);
+    const std::chrono::milliseconds timeout(redis.timeout_ms);
+    adapters::redis::RedisCacheSettings cache;
+    cache.endpoint = endpoint;
+    cache.prefix = redis.prefix;
+    cache.timeout = timeout;
+    services.cache = std::make_unique<adapters::redis::RedisCache>(std::move(cache));
+    adapters::redis::RedisEventBusSettings bus;
+    bus.endpoint = endpoint;
+    bus.prefix = redis.prefix;
+    bus.origin = instance_id;
+    bus.max_length = redis.stream_max_length;
+    bus.timeout = std::max(timeout, std::chrono::milliseconds(500));
+    auto made = std::make_unique<adapters::redis::RedisEventBus>(std::move(bus));
+    services.redis_bus = made.get();
+    services.bus = std::move(made);
+    return services;
+}
+
+void add_shared_service_collectors(ops::MetricsRegistry& metrics, const SharedServices& services) {
+    if (!services.cache) {
+        return;
+    }
+    metrics.add_collector([&services](ops::PromWriter& out) {
+        out.family("cache_healthy", "gauge", "1 when the shared cache (Redis) answers.");
+        out.sample("cache_healthy", "",
+                   services.cache->health() == ports::ServiceHealth::kOk ? 1.0 : 0.0);
+        out.family("event_bus_healthy", "gauge", "1 when the shared event bus (Redis) answers.");
+        out.sample("event_bus_healthy", "",
+                   services.bus->health() == ports::ServiceHealth::kOk ? 1.0 : 0.0);
+        out.family(
+            "event_bus_dropped_total", "counter",
+            "Events not sent to other instances: the queue overflowed while Redis was away.");
+        out.sample("event_bus_dropped_total", "", services.redis_bus->dropped());
+    });
+}
+
 }  // namespace
 
 int run_serve(const Config& config) {
@@ -229,6 +283,7 @@ int run_serve(const Config& config) {
 
         ops::InstanceState instance;
         instance.instance_id = auth::random_token(6);
+        const auto shared = shared_services(config.redis, instance.instance_id);
         instance.max_connections = config.server.max_connections;
         // WebSockets are upgraded HTTP connections and count against the same cap.
         instance.ws_limit = config.server.max_connections;
@@ -257,7 +312,9 @@ int run_serve(const Config& config) {
                     newest = std::max(newest, tick.ts_ms);
                 }
                 return std::string(clock.now_ms() - newest <= stale_after_ms ? "ok" : "stale");
-            }};
+            },
+            shared.cache.get(),
+            shared.bus.get()};
         api::Router router;
         api::add_ops_routes(router, ops);
         api::add_process_collectors(ops);
@@ -290,6 +347,9 @@ int run_serve(const Config& config) {
                                    }
                                    return std::move(identity->user_id);
                                });
+        if (shared.cache) {
+            server.hub().share_user_slots(*shared.cache, instance.instance_id);
+        }
         engine::AnalysisService analysis(candles);
         api::add_analysis_routes(router, {auth, analysis, store, clock});
         engine::BotService bots(trading);
@@ -323,17 +383,24 @@ int run_serve(const Config& config) {
             }
         });
         api::add_bot_routes(router, {auth, bots, store, clock});
-        MarketPipeline pipeline(candles, trading, analysis, bots, server.hub(), store);
+        MarketPipeline pipeline(candles, trading, analysis, bots, server.hub(), store, *shared.bus);
         trading.set_event_sink(pipeline.user_events());
+        if (shared.redis_bus != nullptr) {
+            shared.redis_bus->start();
+        }
         std::function<void(ports::Tick, std::function<void()>)> manual_tick;
         if (manual_prices) {
             manual_tick = [&pipeline](ports::Tick tick, std::function<void()> done) {
                 pipeline.on_tick(tick, std::move(done));
             };
         }
-        api::add_trading_routes(router, {auth, trading, store, prices, candles, manual_tick});
+        api::UserRateLimit order_limit("orders", config.trading.orders_per_minute,
+                                       shared.cache.get(), clock);
+        api::add_trading_routes(router, {auth, trading, store, prices, candles, manual_tick,
+                                         order_limit, shared.cache.get()});
         add_trading_collectors(metrics, trading, store);
         add_websocket_collectors(metrics, server);
+        add_shared_service_collectors(metrics, shared);
         if (partition) {
             metrics.add_collector([&partition](ops::PromWriter& out) {
                 out.family("cluster_shards_owned", "gauge",
@@ -348,6 +415,9 @@ int run_serve(const Config& config) {
         // With instances sharing the store, the instance leading the feed drives every
         // instance's prices: its ticks go to its own pipeline and, through the store, to the
         // others'. The others' feeds run idle, ready for when one of them takes the lead.
+        // Ticks go through PostgreSQL, not the Redis bus: the cluster cannot run without the
+        // store anyway, whereas an instance left without ticks while Redis is away would fill
+        // orders at stale prices.
         auto* tick_bus = partition ? store.tick_bus() : nullptr;
         const auto leads = [&partition] { return !partition || partition->leads_feed(); };
         const auto feed_ticks = [&pipeline, &log, tick_bus,
@@ -433,6 +503,9 @@ int run_serve(const Config& config) {
         store.watch_bots({});
         if (tick_bus != nullptr) {
             tick_bus->watch({});
+        }
+        if (shared.redis_bus != nullptr) {
+            shared.redis_bus->stop();
         }
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {

@@ -560,6 +560,11 @@ std::expected<domain::Performance, TradingError> TradingService::performance(
     return std::move(*result);
 }
 
+std::optional<std::int64_t> TradingService::revision(const std::string& user_id) {
+    const auto state = committed_state(user_id);
+    return state ? std::optional(state->revision) : std::nullopt;
+}
+
 void TradingService::on_price(const std::string& symbol, Decimal price, std::int64_t ts_ms,
                               std::function<void()> done) {
     prices_.set(symbol, {price, ts_ms});

@@ -116,6 +116,8 @@ class TradingService {
     domain::MarkPrices marks() const { return prices_.marks(); }
     // Win rate, profit factor, drawdown and equity curve over the user's closed trades.
     std::expected<domain::Performance, TradingError> performance(const std::string& user_id);
+    // The revision of the user's committed book (advanced by every write); nullopt: no account.
+    std::optional<std::int64_t> revision(const std::string& user_id);
 
     // Set before traffic starts.
     void set_event_sink(EventSink sink) { events_ = std::move(sink); }

@@ -18,6 +18,10 @@ void remove_from(std::unordered_map<std::string, std::vector<Subscriber*>>& map,
     }
 }
 
+std::string slots_key(const std::string& user_id) {
+    return "ws:" + user_id;
+}
+
 }  // namespace
 
 Hub::Hub(std::vector<Post> shards, int max_connections_per_user)
@@ -79,19 +83,44 @@ bool Hub::wants_user_events(const std::string& user_id) const {
     return account_followers_.contains(user_id);
 }
 
+void Hub::share_user_slots(ports::Cache& cache, std::string instance_id) {
+    shared_slots_ = &cache;
+    instance_id_ = std::move(instance_id);
+}
+
+std::string Hub::slot_holder(int n) const {
+    return instance_id_ + "#" + std::to_string(n);
+}
+
 bool Hub::acquire_user_slot(const std::string& user_id) {
     std::lock_guard lock(users_mutex_);
-    auto& count = user_slots_[user_id];
-    if (count >= max_per_user_) {
+    const auto it = user_slots_.try_emplace(user_id, 0).first;
+    // Connections of one instance are interchangeable: the n-th holds lease n, and closing any
+    // of them gives back the highest.
+    const bool full = it->second >= max_per_user_ ||
+                      (shared_slots_ != nullptr &&
+                       shared_slots_->take_lease(slots_key(user_id), slot_holder(it->second + 1),
+                                                 max_per_user_) == ports::Cache::Lease::kFull);
+    if (full) {
+        if (it->second == 0) {
+            user_slots_.erase(it);
+        }
         return false;
     }
-    ++count;
+    ++it->second;
     return true;
 }
 
 void Hub::release_user_slot(const std::string& user_id) {
     std::lock_guard lock(users_mutex_);
-    if (const auto it = user_slots_.find(user_id); it != user_slots_.end() && --it->second <= 0) {
+    const auto it = user_slots_.find(user_id);
+    if (it == user_slots_.end()) {
+        return;
+    }
+    if (shared_slots_ != nullptr) {
+        shared_slots_->drop_lease(slots_key(user_id), slot_holder(it->second));
+    }
+    if (--it->second <= 0) {
         user_slots_.erase(it);
     }
 }

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ports/cache.hpp"
 #include "realtime/send_queue.hpp"
 
 namespace botcore::realtime {
@@ -48,9 +49,14 @@ class Hub {
     void publish_to_user(std::string user_id, Message message);
     // Whether the user has an open connection subscribed to "account" on this instance.
     bool wants_user_events(const std::string& user_id) const;
-    // Reserves one of the user's connections; false when the user already has the maximum.
+    // Reserves one of the user's connections; false when the user already has the maximum
+    // (across the cluster when the slots are shared).
     bool acquire_user_slot(const std::string& user_id);
     void release_user_slot(const std::string& user_id);
+    // Counts every instance's connections against the per-user limit: each connection holds a
+    // lease in the shared cache, named after this instance. While the cache is unreachable the
+    // limit holds per instance. Set before connections arrive.
+    void share_user_slots(ports::Cache& cache, std::string instance_id);
     void close_all_for_restart();
     std::size_t shard_count() const { return shards_.size(); }
 
@@ -76,9 +82,13 @@ class Hub {
         std::unordered_set<Subscriber*> all;
     };
     void deliver(const std::vector<Subscriber*>* subscribers, const Message& message);
+    // The lease of the user's n-th connection on this instance (1-based).
+    std::string slot_holder(int n) const;
 
     std::vector<Shard> shards_;
     int max_per_user_;
+    ports::Cache* shared_slots_ = nullptr;
+    std::string instance_id_;
     mutable std::mutex users_mutex_;
     std::unordered_map<std::string, int> user_slots_;
     std::unordered_map<std::string, int> account_followers_;

@@ -14,11 +14,6 @@ namespace botcore::testing {
 
 namespace {
 
-const char* postgres_url() {
-    const char* url = std::getenv("BOTCORE_TEST_PG_URL");
-    return url != nullptr && *url != '\0' ? url : nullptr;
-}
-
 class SqliteUnderTest final : public EngineUnderTest {
   public:
     SqliteUnderTest() {
@@ -84,8 +79,7 @@ std::unique_ptr<EngineUnderTest> open_engine(const std::string& name) {
 }
 
 bool postgres_required() {
-    const char* required = std::getenv("BOTCORE_REQUIRE_POSTGRES");
-    return required != nullptr && std::string(required) == "1";
+    return services_required();
 }
 
 }  // namespace botcore::testing

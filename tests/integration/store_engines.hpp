@@ -32,8 +32,8 @@ inline const std::vector<std::string> kEngineNames{"sqlite", "postgres"};
 std::unique_ptr<EngineUnderTest> open_engine(const std::string& name);
 // Whether BOTCORE_TEST_PG_URL names a server.
 bool postgres_available();
-// Whether this run must cover PostgreSQL (BOTCORE_REQUIRE_POSTGRES=1, set by ctest): then a
-// test on "postgres" fails instead of being skipped when no server is named.
+// Whether this run must cover PostgreSQL (ctest's services run): then a test on "postgres"
+// fails instead of being skipped when no server is named.
 bool postgres_required();
 
 // A test that runs on every engine (TEST_P ... INSTANTIATE_TEST_SUITE_P(Engines, Fixture,
@@ -47,9 +47,9 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
     void SetUp() override {
         if (GetParam() == "postgres" && !postgres_available()) {
             if (postgres_required()) {
-                FAIL() << "BOTCORE_REQUIRE_POSTGRES=1 but BOTCORE_TEST_PG_URL is not set";
+                FAIL() << "the run requires PostgreSQL but no server is named";
             }
-            GTEST_SKIP() << "BOTCORE_TEST_PG_URL is not set: ctest starts a server and sets it";
+            GTEST_SKIP() << "BOTCORE_TEST_PG_URL is not set: ctest starts a server";
         }
     }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -38,6 +39,33 @@ class TempDir {
   private:
     std::string path_;
 };
+
+// ctest starts PostgreSQL and Redis for the run (the services fixture) at the URLs compiled
+// in, and sets BOTCORE_CTEST_SERVICES=1: then tests that need them fail without them. Run by
+// hand, BOTCORE_TEST_PG_URL and BOTCORE_TEST_REDIS_URL name servers, and a test whose server is
+// not named is skipped.
+inline bool services_required() {
+    const char* set = std::getenv("BOTCORE_CTEST_SERVICES");
+    return set != nullptr && std::string(set) == "1";
+}
+
+// The URL named by variable, else ctest's when it runs the services; nullptr: none.
+inline const char* service_url(const char* variable, const char* ctest_url) {
+    const char* url = std::getenv(variable);
+    if (url != nullptr && *url != '\0') {
+        return url;
+    }
+    return services_required() ? ctest_url : nullptr;
+}
+
+#ifdef BOTCORE_CTEST_PG_URL
+inline const char* postgres_url() {
+    return service_url("BOTCORE_TEST_PG_URL", BOTCORE_CTEST_PG_URL);
+}
+inline const char* redis_url() {
+    return service_url("BOTCORE_TEST_REDIS_URL", BOTCORE_CTEST_REDIS_URL);
+}
+#endif
 
 // Polls done() until it holds or limit passes; whether it held.
 template <class Predicate>

@@ -30,6 +30,8 @@ def cluster_env():
     env["BOTCORE_MARKET_TICK_INTERVAL_MS"] = "200"
     env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
+    # The steady load is one user placing orders as fast as it is answered.
+    env["BOTCORE_TRADING_ORDERS_PER_MINUTE"] = "0"
     return env
 
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "adapters/postgres/pg_migrations.hpp"
+#include "market/tick_codec.hpp"
 
 namespace botcore::adapters::postgres {
 
@@ -155,57 +156,11 @@ namespace {
 
 constexpr Sql kAnnounceTicks{"announce_ticks", "SELECT pg_notify('botcore_ticks', $1)"};
 
-// "tag|SYMBOL,price units,volume units,ts;SYMBOL,...": 20 symbols fit well within
-// PostgreSQL's 8000-byte payload.
-std::string encode_ticks(const std::string& tag, std::span<const ports::Tick> ticks) {
-    std::string out = tag + "|";
-    for (const auto& tick : ticks) {
-        out += tick.symbol + "," + std::to_string(tick.price.units()) + "," +
-               std::to_string(tick.volume.units()) + "," + std::to_string(tick.ts_ms) + ";";
-    }
-    return out;
-}
-
-std::optional<std::int64_t> number(std::string_view text) {
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && end == text.data() + text.size() ? std::optional(value)
-                                                                 : std::nullopt;
-}
-
-// Malformed entries are skipped: the payload comes from another instance of this program.
-std::vector<ports::Tick> decode_ticks(std::string_view text) {
-    std::vector<ports::Tick> out;
-    while (!text.empty()) {
-        const auto end = text.find(';');
-        const auto entry = text.substr(0, end);
-        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-        std::array<std::string_view, 4> fields;
-        std::size_t count = 0;
-        for (std::string_view rest = entry; count < fields.size();) {
-            const auto comma = rest.find(',');
-            fields[count++] = rest.substr(0, comma);
-            if (comma == std::string_view::npos) {
-                break;
-            }
-            rest = rest.substr(comma + 1);
-        }
-        const auto price = number(fields[1]);
-        const auto volume = number(fields[2]);
-        const auto ts = number(fields[3]);
-        if (count == 4 && !fields[0].empty() && price && volume && ts) {
-            out.push_back({std::string(fields[0]), domain::Decimal::from_units(*price),
-                           domain::Decimal::from_units(*volume), *ts});
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 void PgStore::publish(std::span<const ports::Tick> ticks) {
     auto connection = primary_.acquire();
-    connection->run(kAnnounceTicks, Params::of(encode_ticks(instance_tag_, ticks)));
+    connection->run(kAnnounceTicks, Params::of(instance_tag_ + "|" + market::encode_ticks(ticks)));
 }
 
 void PgStore::watch(std::function<void(std::span<const ports::Tick> ticks)> received) {
@@ -243,7 +198,7 @@ void PgStore::announce(const std::string& channel, const std::string& payload) {
     } else if (channel == "botcore_ticks" && ticks_received_) {
         const auto bar = payload.find('|');
         if (bar != std::string::npos && payload.compare(0, bar, instance_tag_) != 0) {
-            const auto ticks = decode_ticks(std::string_view(payload).substr(bar + 1));
+            const auto ticks = market::decode_ticks(std::string_view(payload).substr(bar + 1));
             ticks_received_(ticks);
         }
     } else if (channel == "botcore_revoked" && token_revoked_) {
