@@ -229,6 +229,26 @@ SharedServices shared_services(const RedisConfig& redis, const std::string& inst
     return services;
 }
 
+// Runs a Redis event bus for as long as it lives.
+class BusRun {
+  public:
+    explicit BusRun(adapters::redis::RedisEventBus* bus) : bus_(bus) {
+        if (bus_ != nullptr) {
+            bus_->start();
+        }
+    }
+    ~BusRun() {
+        if (bus_ != nullptr) {
+            bus_->stop();
+        }
+    }
+    BusRun(const BusRun&) = delete;
+    BusRun& operator=(const BusRun&) = delete;
+
+  private:
+    adapters::redis::RedisEventBus* bus_;
+};
+
 void add_shared_service_collectors(ops::MetricsRegistry& metrics, const SharedServices& services) {
     if (!services.cache) {
         return;
@@ -385,9 +405,9 @@ int run_serve(const Config& config) {
         api::add_bot_routes(router, {auth, bots, store, clock});
         MarketPipeline pipeline(candles, trading, analysis, bots, server.hub(), store, *shared.bus);
         trading.set_event_sink(pipeline.user_events());
-        if (shared.redis_bus != nullptr) {
-            shared.redis_bus->start();
-        }
+        // The bus's reader thread calls into the pipeline: it stops before the pipeline goes,
+        // on every way out of this scope.
+        const BusRun bus_run(shared.redis_bus);
         std::function<void(ports::Tick, std::function<void()>)> manual_tick;
         if (manual_prices) {
             manual_tick = [&pipeline](ports::Tick tick, std::function<void()> done) {
@@ -503,9 +523,6 @@ int run_serve(const Config& config) {
         store.watch_bots({});
         if (tick_bus != nullptr) {
             tick_bus->watch({});
-        }
-        if (shared.redis_bus != nullptr) {
-            shared.redis_bus->stop();
         }
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {

@@ -52,13 +52,15 @@ std::optional<std::string> bearer_token(const api::HttpRequest& request) {
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
                          public realtime::Subscriber {
   public:
+    // slot: the user's connection slot when the upgrade was authenticated, else none yet.
     WebSocketSession(beast::tcp_stream&& stream, WebSocketContext& context, std::size_t shard,
-                     std::optional<std::string> user)
+                     std::optional<realtime::UserSlot> slot)
         : ws_(std::move(stream)),
           context_(context),
           settings_(context.settings),
           shard_(shard),
-          user_(std::move(user)),
+          slot_(std::move(slot)),
+          user_(slot_ ? std::optional(slot_->user_id) : std::nullopt),
           queue_(settings_.send_queue_messages),
           limiter_(settings_.client_messages_per_minute, 60'000),
           timer_(ws_.get_executor()) {}
@@ -93,6 +95,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
     WebSocketContext& context_;
     const WebSocketSettings& settings_;
     const std::size_t shard_;
+    std::optional<realtime::UserSlot> slot_;
     std::optional<std::string> user_;
     realtime::SendQueue queue_;
     realtime::RateLimiter limiter_;
@@ -210,7 +213,8 @@ void WebSocketSession::authenticate(const std::string& token) {
         close_with(websocket::close_code::policy_error, "invalid token");
         return;
     }
-    if (!context_.hub.acquire_user_slot(*user)) {
+    slot_ = context_.hub.acquire_user_slot(*user);
+    if (!slot_) {
         context_.counters.refused.fetch_add(1, std::memory_order_relaxed);
         send_error("rate_limited", fmt::format("at most {} connections per user",
                                                settings_.max_connections_per_user));
@@ -414,8 +418,8 @@ void WebSocketSession::leave() {
         hub.unfollow_user(shard_, *user_, this);
     }
     hub.detach(shard_, this);
-    if (user_) {
-        hub.release_user_slot(*user_);
+    if (slot_) {
+        hub.release_user_slot(*slot_);
     }
     context_.instance.ws_connections.fetch_sub(1);
     boost::system::error_code ignored;
@@ -429,9 +433,9 @@ std::optional<api::HttpResponse> upgrade_to_websocket(beast::tcp_stream& stream,
                                                       const api::HttpRequest& parsed,
                                                       WebSocketContext& context,
                                                       std::size_t shard) {
-    std::optional<std::string> user;
+    std::optional<realtime::UserSlot> slot;
     if (const auto token = bearer_token(parsed)) {
-        user = context.check_token(*token);
+        const auto user = context.check_token(*token);
         if (!user) {
             context.counters.refused.fetch_add(1, std::memory_order_relaxed);
             auto response =
@@ -439,7 +443,8 @@ std::optional<api::HttpResponse> upgrade_to_websocket(beast::tcp_stream& stream,
             response.close = true;
             return response;
         }
-        if (!context.hub.acquire_user_slot(*user)) {
+        slot = context.hub.acquire_user_slot(*user);
+        if (!slot) {
             context.counters.refused.fetch_add(1, std::memory_order_relaxed);
             auto response = api::error_response(
                 api::ApiError::rate_limited(fmt::format("at most {} WebSocket connections per user",
@@ -452,7 +457,7 @@ std::optional<api::HttpResponse> upgrade_to_websocket(beast::tcp_stream& stream,
     context.counters.upgrades.fetch_add(1, std::memory_order_relaxed);
     auto executor = stream.get_executor();
     auto session =
-        std::make_shared<WebSocketSession>(std::move(stream), context, shard, std::move(user));
+        std::make_shared<WebSocketSession>(std::move(stream), context, shard, std::move(slot));
     asio::co_spawn(executor, WebSocketSession::run(std::move(session), std::move(request)),
                    asio::detached);
     return std::nullopt;

@@ -88,39 +88,40 @@ void Hub::share_user_slots(ports::Cache& cache, std::string instance_id) {
     instance_id_ = std::move(instance_id);
 }
 
-std::string Hub::slot_holder(int n) const {
-    return instance_id_ + "#" + std::to_string(n);
+std::string Hub::slot_holder(std::uint64_t id) const {
+    return instance_id_ + "#" + std::to_string(id);
 }
 
-bool Hub::acquire_user_slot(const std::string& user_id) {
-    std::lock_guard lock(users_mutex_);
-    const auto it = user_slots_.try_emplace(user_id, 0).first;
-    // Connections of one instance are interchangeable: the n-th holds lease n, and closing any
-    // of them gives back the highest.
-    const bool full = it->second >= max_per_user_ ||
-                      (shared_slots_ != nullptr &&
-                       shared_slots_->take_lease(slots_key(user_id), slot_holder(it->second + 1),
-                                                 max_per_user_) == ports::Cache::Lease::kFull);
-    if (full) {
-        if (it->second == 0) {
-            user_slots_.erase(it);
+std::optional<UserSlot> Hub::acquire_user_slot(const std::string& user_id) {
+    UserSlot slot{user_id, 0};
+    {
+        std::lock_guard lock(users_mutex_);
+        auto& count = user_slots_[user_id];
+        if (count >= max_per_user_) {
+            return std::nullopt;
         }
-        return false;
+        ++count;  // reserved here before the cluster is asked, so the lock is not held meanwhile
+        slot.id = ++last_slot_id_;
     }
-    ++it->second;
-    return true;
+    if (shared_slots_ != nullptr &&
+        shared_slots_->take_lease(slots_key(user_id), slot_holder(slot.id), max_per_user_) ==
+            ports::Cache::Lease::kFull) {
+        forget_slot(user_id);
+        return std::nullopt;
+    }
+    return slot;
 }
 
-void Hub::release_user_slot(const std::string& user_id) {
-    std::lock_guard lock(users_mutex_);
-    const auto it = user_slots_.find(user_id);
-    if (it == user_slots_.end()) {
-        return;
-    }
+void Hub::release_user_slot(const UserSlot& slot) {
     if (shared_slots_ != nullptr) {
-        shared_slots_->drop_lease(slots_key(user_id), slot_holder(it->second));
+        shared_slots_->drop_lease(slots_key(slot.user_id), slot_holder(slot.id));
     }
-    if (--it->second <= 0) {
+    forget_slot(slot.user_id);
+}
+
+void Hub::forget_slot(const std::string& user_id) {
+    std::lock_guard lock(users_mutex_);
+    if (const auto it = user_slots_.find(user_id); it != user_slots_.end() && --it->second <= 0) {
         user_slots_.erase(it);
     }
 }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +18,12 @@
 #include "realtime/send_queue.hpp"
 
 namespace botcore::realtime {
+
+// One of a user's connection slots, held by a connection until it closes.
+struct UserSlot {
+    std::string user_id;
+    std::uint64_t id = 0;  // unique in this process
+};
 
 // A WebSocket connection as the hub sees it. Every call comes on the connection's own shard
 // thread; deliver must not unsubscribe synchronously (the hub is iterating).
@@ -49,13 +56,13 @@ class Hub {
     void publish_to_user(std::string user_id, Message message);
     // Whether the user has an open connection subscribed to "account" on this instance.
     bool wants_user_events(const std::string& user_id) const;
-    // Reserves one of the user's connections; false when the user already has the maximum
+    // Reserves one of the user's connections; none when the user already has the maximum
     // (across the cluster when the slots are shared).
-    bool acquire_user_slot(const std::string& user_id);
-    void release_user_slot(const std::string& user_id);
+    std::optional<UserSlot> acquire_user_slot(const std::string& user_id);
+    void release_user_slot(const UserSlot& slot);
     // Counts every instance's connections against the per-user limit: each connection holds a
-    // lease in the shared cache, named after this instance. While the cache is unreachable the
-    // limit holds per instance. Set before connections arrive.
+    // lease in the shared cache, named after this instance and the slot. While the cache is
+    // unreachable the limit holds per instance. Set before connections arrive.
     void share_user_slots(ports::Cache& cache, std::string instance_id);
     void close_all_for_restart();
     std::size_t shard_count() const { return shards_.size(); }
@@ -82,8 +89,9 @@ class Hub {
         std::unordered_set<Subscriber*> all;
     };
     void deliver(const std::vector<Subscriber*>* subscribers, const Message& message);
-    // The lease of the user's n-th connection on this instance (1-based).
-    std::string slot_holder(int n) const;
+    // The slot's lease holder in the shared cache.
+    std::string slot_holder(std::uint64_t id) const;
+    void forget_slot(const std::string& user_id);
 
     std::vector<Shard> shards_;
     int max_per_user_;
@@ -91,6 +99,7 @@ class Hub {
     std::string instance_id_;
     mutable std::mutex users_mutex_;
     std::unordered_map<std::string, int> user_slots_;
+    std::uint64_t last_slot_id_ = 0;
     std::unordered_map<std::string, int> account_followers_;
     std::unordered_map<std::string, int> subscribed_shards_;  // channel -> shards with one
     Counters counters_;

@@ -238,22 +238,31 @@ TEST_F(RedisTest, ConnectionLimitOfTwoHubsIsClusterWide) {
     realtime::Hub b({inline_post}, 5);
     a.share_user_slots(cache_a, "inst-a");
     b.share_user_slots(cache_b, "inst-b");
+    std::vector<realtime::UserSlot> on_a;
+    std::vector<realtime::UserSlot> on_b;
     for (int i = 0; i < 3; ++i) {
-        EXPECT_TRUE(a.acquire_user_slot("u1"));
+        const auto slot = a.acquire_user_slot("u1");
+        ASSERT_TRUE(slot);
+        on_a.push_back(*slot);
     }
-    EXPECT_TRUE(b.acquire_user_slot("u1"));
-    EXPECT_TRUE(b.acquire_user_slot("u1"));
+    for (int i = 0; i < 2; ++i) {
+        const auto slot = b.acquire_user_slot("u1");
+        ASSERT_TRUE(slot);
+        on_b.push_back(*slot);
+    }
     EXPECT_FALSE(b.acquire_user_slot("u1"));
     EXPECT_FALSE(a.acquire_user_slot("u1"));
     EXPECT_TRUE(b.acquire_user_slot("u2"));
-    // Any connection of a closing frees a slot for b.
-    a.release_user_slot("u1");
-    EXPECT_TRUE(b.acquire_user_slot("u1"));
+    // Closing any connection of a frees a slot for b.
+    a.release_user_slot(on_a[1]);
+    const auto moved = b.acquire_user_slot("u1");
+    ASSERT_TRUE(moved);
     EXPECT_FALSE(a.acquire_user_slot("u1"));
-    b.release_user_slot("u1");
-    b.release_user_slot("u1");
-    b.release_user_slot("u1");
+    b.release_user_slot(*moved);
+    b.release_user_slot(on_b[0]);
     EXPECT_TRUE(a.acquire_user_slot("u1"));
+    EXPECT_TRUE(a.acquire_user_slot("u1"));
+    EXPECT_FALSE(b.acquire_user_slot("u1"));
 }
 
 TEST_F(RedisTest, EventsReachEveryOtherInstanceOnceAndInOrder) {

@@ -114,11 +114,15 @@ TEST(Hub, UserEventsReachOnlyThatUsersFollowers) {
 TEST(Hub, UserSlotsStopAtTheLimitAndFreeUpOnRelease) {
     ManualShards shards(1);
     Hub hub(shards.posts(), 2);
-    EXPECT_TRUE(hub.acquire_user_slot("alice"));
-    EXPECT_TRUE(hub.acquire_user_slot("alice"));
+    const auto first = hub.acquire_user_slot("alice");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->user_id, "alice");
+    const auto second = hub.acquire_user_slot("alice");
+    ASSERT_TRUE(second);
+    EXPECT_NE(second->id, first->id);
     EXPECT_FALSE(hub.acquire_user_slot("alice"));
     EXPECT_TRUE(hub.acquire_user_slot("bob"));
-    hub.release_user_slot("alice");
+    hub.release_user_slot(*first);
     EXPECT_TRUE(hub.acquire_user_slot("alice"));
 }
 
