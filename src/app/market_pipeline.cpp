@@ -101,45 +101,45 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
 }
 
 engine::EventSink MarketPipeline::user_events() {
-    return engine::EventSink{[this](const std::string& user_id) {
-                                 // Another instance may hold the user's connections.
-                                 return bus_.crosses_instances() ||
-                                        hub_.wants_user_events(user_id) || bots_.has_bot(user_id);
-                             },
-                             [this](engine::UserEvents events) {
-                                 const auto& user = events.user_id;
-                                 if (!events.trades.empty()) {
-                                     bots_.on_trades(user, events.trades);
-                                 }
-                                 if (!bus_.crosses_instances() && !hub_.wants_user_events(user)) {
-                                     return;
-                                 }
-                                 // Serialized JSON has no raw newline, so one per line keeps the
-                                 // messages apart.
-                                 std::string lines;
-                                 const auto add = [&lines](const std::string& text) {
-                                     lines += text;
-                                     lines += '\n';
-                                 };
-                                 for (const auto& order : events.orders) {
-                                     add(realtime::order_event(order));
-                                 }
-                                 for (const auto& trade : events.trades) {
-                                     add(realtime::trade_event(trade));
-                                 }
-                                 for (const auto& position : events.positions) {
-                                     add(realtime::position_event(position));
-                                 }
-                                 for (const auto& symbol : events.closed_positions) {
-                                     add(realtime::position_closed_event(symbol, events.ts_ms));
-                                 }
-                                 if (events.account) {
-                                     add(realtime::account_event(*events.account));
-                                 }
-                                 if (!lines.empty()) {
-                                     bus_.publish(kUserTopic, user, std::move(lines));
-                                 }
-                             }};
+    return engine::EventSink{
+        [this](const std::string& user_id) {
+            return hub_.wants_user_events(user_id) || bots_.has_bot(user_id) ||
+                   (bus_.crosses_instances() && hub_.connected_anywhere(user_id));
+        },
+        [this](engine::UserEvents events) {
+            const auto& user = events.user_id;
+            if (!events.trades.empty()) {
+                bots_.on_trades(user, events.trades);
+            }
+            if (!bus_.crosses_instances() && !hub_.wants_user_events(user)) {
+                return;
+            }
+            // Serialized JSON has no raw newline, so one per line keeps the
+            // messages apart.
+            std::string lines;
+            const auto add = [&lines](const std::string& text) {
+                lines += text;
+                lines += '\n';
+            };
+            for (const auto& order : events.orders) {
+                add(realtime::order_event(order));
+            }
+            for (const auto& trade : events.trades) {
+                add(realtime::trade_event(trade));
+            }
+            for (const auto& position : events.positions) {
+                add(realtime::position_event(position));
+            }
+            for (const auto& symbol : events.closed_positions) {
+                add(realtime::position_closed_event(symbol, events.ts_ms));
+            }
+            if (events.account) {
+                add(realtime::account_event(*events.account));
+            }
+            if (!lines.empty()) {
+                bus_.publish(kUserTopic, user, std::move(lines));
+            }
+        }};
 }
 
 void MarketPipeline::deliver_user_events(std::string_view user_id, std::string_view lines) {

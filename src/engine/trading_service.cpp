@@ -218,24 +218,28 @@ void TradingService::refresh(const std::string& user_id) {
             books.push_back(it->second);
         }
     }
-    if (books.empty() && !user_id.empty() && owns(user_id)) {
-        books.push_back(book(user_id));  // a book this instance must watch from now on
+    for (const auto& b : books) {
+        std::lock_guard lock(b->mutex);
+        b->stale = true;  // read again by its next command
+    }
+    // The other instance may have set or removed any level. Only a price can reach one, so
+    // instead of reading the book now (for every change), the next price of each symbol has
+    // the book read and evaluated, and its exact levels registered again.
+    const auto watch_every_symbol = [this](const std::string& user) {
+        for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+            triggers_.set(user, spec.name, Decimal::from_units(1), std::nullopt);
+        }
+    };
+    if (!user_id.empty()) {
+        if (owns(user_id)) {
+            watch_every_symbol(user_id);
+        }
+        return;
     }
     for (const auto& b : books) {
-        {
-            std::lock_guard lock(b->mutex);
-            b->stale = true;
+        if (owns(b->user_id)) {
+            watch_every_symbol(b->user_id);
         }
-        // Reloaded in turn with the user's commands; then its trigger levels are registered
-        // again for every symbol, since the other instance may have set or removed any.
-        run(b, [this, b](domain::Portfolio* portfolio, const TradingError&) -> Outcome {
-            if (portfolio != nullptr) {
-                for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
-                    register_triggers(b->user_id, *portfolio, spec.name);
-                }
-            }
-            return {};
-        });
     }
 }
 

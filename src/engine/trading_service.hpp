@@ -147,8 +147,9 @@ class TradingService {
     std::size_t load_open_books();
 
     // Another instance changed the user's book (every book when user_id is empty): a book this
-    // instance holds, or owns the background work of, is read again from the store before its
-    // next command, and its trigger levels registered again.
+    // instance holds is read again from the store before its next command; for a user whose
+    // background work this instance owns, the next price of every symbol evaluates the book
+    // (read afresh) and registers its exact trigger levels again.
     void refresh(const std::string& user_id);
 
     struct Stats {

@@ -20,6 +20,8 @@ class Cache {
     virtual std::optional<std::string> get(std::string_view key) = 0;
     virtual void put(std::string_view key, std::string_view value, std::chrono::seconds ttl) = 0;
     virtual void erase(std::string_view key) = 0;
+    // Whether key holds anything (a value, a counter, leases); nullopt when unreachable.
+    virtual std::optional<bool> contains(std::string_view key) = 0;
 
     // Adds one to key's counter in the current fixed window of window_ms (the cache's clock,
     // shared by every instance) and returns the new count; nullopt when unreachable.

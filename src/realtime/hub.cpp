@@ -119,6 +119,34 @@ void Hub::release_user_slot(const UserSlot& slot) {
     forget_slot(slot.user_id);
 }
 
+bool Hub::connected_anywhere(const std::string& user_id) {
+    {
+        std::lock_guard lock(users_mutex_);
+        if (user_slots_.contains(user_id)) {
+            return true;
+        }
+    }
+    if (shared_slots_ == nullptr) {
+        return false;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(presence_mutex_);
+        if (const auto it = presence_.find(user_id);
+            it != presence_.end() && it->second.until > now) {
+            return it->second.connected;
+        }
+    }
+    // Unreachable: events could not cross instances anyway.
+    const bool connected = shared_slots_->contains(slots_key(user_id)).value_or(false);
+    std::lock_guard lock(presence_mutex_);
+    if (presence_.size() > 100'000) {
+        presence_.clear();  // bounded: only recently active users are remembered
+    }
+    presence_.insert_or_assign(user_id, Presence{connected, now + std::chrono::seconds(1)});
+    return connected;
+}
+
 void Hub::forget_slot(const std::string& user_id) {
     std::lock_guard lock(users_mutex_);
     if (const auto it = user_slots_.find(user_id); it != user_slots_.end() && --it->second <= 0) {

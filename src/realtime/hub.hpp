@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -64,6 +65,11 @@ class Hub {
     // lease in the shared cache, named after this instance and the slot. While the cache is
     // unreachable the limit holds per instance. Set before connections arrive.
     void share_user_slots(ports::Cache& cache, std::string instance_id);
+    // Whether the user has a connection on any instance: a lease in the shared cache, or one
+    // here. The cluster's answer is remembered for a second per user, so a user trading
+    // steadily costs one lookup a second (a connection opened elsewhere within that second may
+    // miss that second's events). Without a shared cache, this instance's answer.
+    bool connected_anywhere(const std::string& user_id);
     void close_all_for_restart();
     std::size_t shard_count() const { return shards_.size(); }
 
@@ -100,6 +106,12 @@ class Hub {
     mutable std::mutex users_mutex_;
     std::unordered_map<std::string, int> user_slots_;
     std::uint64_t last_slot_id_ = 0;
+    struct Presence {
+        bool connected = false;
+        std::chrono::steady_clock::time_point until;
+    };
+    std::mutex presence_mutex_;
+    std::unordered_map<std::string, Presence> presence_;
     std::unordered_map<std::string, int> account_followers_;
     std::unordered_map<std::string, int> subscribed_shards_;  // channel -> shards with one
     Counters counters_;

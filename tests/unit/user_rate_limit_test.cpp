@@ -40,6 +40,7 @@ class FakeSharedCounts final : public ports::Cache {
     std::optional<std::string> get(std::string_view) override { return std::nullopt; }
     void put(std::string_view, std::string_view, std::chrono::seconds) override {}
     void erase(std::string_view) override {}
+    std::optional<bool> contains(std::string_view) override { return std::nullopt; }
     std::optional<std::int64_t> count(std::string_view key, std::int64_t) override {
         last_key = std::string(key);
         if (!reachable) {

@@ -39,7 +39,8 @@ constexpr Sql kAllBots{"all_bots", "SELECT user_id, settings, updated_ms FROM bo
 constexpr Sql kFindBot{"find_bot",
                        "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = $1"};
 // Announced with the save, so the instance running the user's bot applies the new settings.
-constexpr Sql kAnnounceBot{"announce_bot", "SELECT pg_notify('botcore_bots', $1)"};
+constexpr Sql kAnnounceBot{
+    "announce_bot", "SELECT pg_notify('botcore_bots_' || to_hex(hashtext(current_schema())), $1)"};
 
 }  // namespace
 

@@ -64,7 +64,8 @@ constexpr Sql kRevokeRefreshOfJti{
     "UPDATE refresh_tokens SET revoked_ms = $1 WHERE user_id = $2 AND access_jti = $3 AND "
     "revoked_ms IS NULL"};
 constexpr Sql kAnnounceRevoked{"announce_revoked",
-                               "SELECT pg_notify('botcore_revoked', $1 || ':' || $2::text)"};
+                               "SELECT pg_notify('botcore_revoked_' || "
+                               "to_hex(hashtext(current_schema())), $1 || ':' || $2::text)"};
 constexpr Sql kRevokedTokens{"revoked_tokens",
                              "SELECT jti, expires_ms FROM revoked_tokens WHERE expires_ms > $1"};
 constexpr Sql kChangePassword{
@@ -154,7 +155,9 @@ void PgStore::watch_revocations(std::function<void(const ports::RevokedToken& to
 
 namespace {
 
-constexpr Sql kAnnounceTicks{"announce_ticks", "SELECT pg_notify('botcore_ticks', $1)"};
+constexpr Sql kAnnounceTicks{
+    "announce_ticks",
+    "SELECT pg_notify('botcore_ticks_' || to_hex(hashtext(current_schema())), $1)"};
 
 }  // namespace
 
@@ -181,7 +184,7 @@ void PgStore::start_listening() {
     });
 }
 
-void PgStore::announce(const std::string& channel, const std::string& payload) {
+void PgStore::announce(std::string_view channel, const std::string& payload) {
     std::lock_guard lock(watchers_mutex_);
     if (channel == "botcore_books") {
         const auto colon = payload.find(':');
@@ -217,9 +220,12 @@ void PgStore::listen() {
     while (!stopping_) {
         try {
             Connection connection(settings_.url);
-            connection.exec(
-                "LISTEN botcore_books; LISTEN botcore_revoked; LISTEN botcore_ticks; "
-                "LISTEN botcore_bots");
+            // Channels are per database; the schema's suffix keeps clusters that share a
+            // database in different schemas apart.
+            const auto suffix =
+                connection.exec("SELECT '_' || to_hex(hashtext(current_schema()))").text(0, 0);
+            connection.exec("LISTEN botcore_books" + suffix + "; LISTEN botcore_revoked" + suffix +
+                            "; LISTEN botcore_ticks" + suffix + "; LISTEN botcore_bots" + suffix);
             {
                 std::lock_guard lock(watchers_mutex_);
                 listening_ = true;
@@ -240,7 +246,11 @@ void PgStore::listen() {
             while (!stopping_) {
                 for (const auto& [channel, payload] :
                      connection.notifications(std::chrono::milliseconds(200))) {
-                    announce(channel, payload);
+                    if (channel.ends_with(suffix)) {
+                        announce(
+                            std::string_view(channel).substr(0, channel.size() - suffix.size()),
+                            payload);
+                    }
                 }
             }
         } catch (const ports::StoreUnavailable&) {

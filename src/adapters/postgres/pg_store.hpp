@@ -109,7 +109,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     std::vector<std::exception_ptr> commit_batch(std::vector<Batch>& batch);
     void start_listening();
     void listen();
-    void announce(const std::string& channel, const std::string& payload);
+    void announce(std::string_view channel, const std::string& payload);
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
 
     PgSettings settings_;

@@ -236,9 +236,11 @@ constexpr Sql kWriteAccount{
     &kWriteAccounts, 1, 6};
 
 constexpr Sql kNotifyBooks{"notify_books",
-                           "SELECT pg_notify('botcore_books', p) FROM unnest($1::text[]) AS p"};
-constexpr Sql kNotifyBook{"notify_book", "SELECT pg_notify('botcore_books', $1)", &kNotifyBooks, 7,
-                          0};
+                           "SELECT pg_notify('botcore_books_' || "
+                           "to_hex(hashtext(current_schema())), p) FROM unnest($1::text[]) AS p"};
+constexpr Sql kNotifyBook{
+    "notify_book", "SELECT pg_notify('botcore_books_' || to_hex(hashtext(current_schema())), $1)",
+    &kNotifyBooks, 7, 0};
 
 constexpr Sql kFindOrder{
     "find_order", "SELECT " BOTCORE_ORDER_COLUMNS " FROM orders WHERE user_id = $1 AND id = $2"};

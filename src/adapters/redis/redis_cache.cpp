@@ -79,6 +79,15 @@ void RedisCache::erase(std::string_view name) {
     (void)link_.command(command);
 }
 
+std::optional<bool> RedisCache::contains(std::string_view name) {
+    const RedisCommand command{"EXISTS", key(name)};
+    const auto reply = link_.command(command);
+    if (!reply || reply->type != RedisReply::Type::kInteger) {
+        return std::nullopt;
+    }
+    return reply->integer > 0;
+}
+
 std::optional<std::int64_t> RedisCache::count(std::string_view name, std::int64_t window_ms) {
     const RedisCommand command{"EVAL", std::string(kCount), "1", key(name),
                                std::to_string(std::max<std::int64_t>(1, window_ms))};

@@ -30,6 +30,7 @@ class RedisCache final : public ports::Cache {
     std::optional<std::string> get(std::string_view key) override;
     void put(std::string_view key, std::string_view value, std::chrono::seconds ttl) override;
     void erase(std::string_view key) override;
+    std::optional<bool> contains(std::string_view key) override;
     std::optional<std::int64_t> count(std::string_view key, std::int64_t window_ms) override;
     Lease take_lease(std::string_view key, std::string_view holder, int limit) override;
     void drop_lease(std::string_view key, std::string_view holder) override;

@@ -1,0 +1,17 @@
+-- wrk script: an authenticated GET from many users, request i as user i mod N. Arguments: the
+-- file of tokens (one per line) and the path.
+local tokens = {}
+local path = "/api/market/symbols"
+local counter = 0
+
+function init(args)
+  for line in io.lines(args[1]) do
+    tokens[#tokens + 1] = line
+  end
+  path = args[2] or path
+end
+
+function request()
+  counter = counter + 1
+  return wrk.format("GET", path, {["Authorization"] = "Bearer " .. tokens[counter % #tokens + 1]})
+end

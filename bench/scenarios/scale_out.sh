@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Scale-out efficiency: 1, 2 and 4 instances behind HAProxy on one PostgreSQL (primary + 2
+# streaming replicas, synchronous commit to one) and Redis, each instance capped at a quarter
+# of a core by a cgroup v1 CPU quota (cpu.cfs_quota_us 25000 of cpu.cfs_period_us 100000).
+# Efficiency = throughput(N) / (N x throughput(1)). Two workloads, each through HAProxy:
+#   symbols GET /api/market/symbols (bench/scenarios/authed_get.lua): authenticated, no
+#           database work (the instances' own work)
+#   orders  durable market orders (bench/scenarios/orders.lua): every tier, PostgreSQL included
+# Both spread requests over 64 users; HAProxy keeps each user on the instance that served the
+# user's first request (least connections then). Users arrive one by one before the load
+# starts, as they would over time, so that choice spreads them evenly.
+# HAProxy, wrk and PostgreSQL are not capped. Needs root (cgroups) and a built build/botcore.
+#
+#   bench/scenarios/scale_out.sh [duration=10s] [repeats=3] [instance counts="1 2 4"]
+#
+# Prints one line per run and a table of medians.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-10s}
+repeats=${2:-3}
+sizes=${3:-1 2 4}
+quota_us=${BOTCORE_BENCH_QUOTA_US:-25000}
+port=${BOTCORE_BENCH_PORT:-19400}
+cgroot=/sys/fs/cgroup/cpu
+[ -w "$cgroot" ] || { echo "scale_out: $cgroot is not writable (cgroup v1 cpu controller, root)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "scale_out: wrk is not installed (./scripts/deps)" >&2; exit 1; }
+
+work=$(mktemp -d /var/tmp/botcore-scale-XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  scripts/cluster down --dir "$work/cluster" --destroy >/dev/null 2>&1 || true
+  for group in "$cgroot"/botcore-bench-*; do
+    [ -d "$group" ] && rmdir "$group" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export BOTCORE_MARKET_SOURCE=manual
+export BOTCORE_AUTH_PASSWORD_HASH_OPS=1
+export BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB=8
+export BOTCORE_TRADING_ORDERS_PER_MINUTE=0
+
+# Median of the numbers on stdin.
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
+rps_of() { awk '/^Requests\/sec/ {print $2}'; }
+
+declare -A me orders
+for n in $sizes; do
+  scripts/cluster up --instances "$n" --dir "$work/cluster" --port "$port" >/dev/null
+  for i in $(seq "$n"); do
+    group=$cgroot/botcore-bench-$i
+    mkdir -p "$group"
+    echo 100000 > "$group/cpu.cfs_period_us"
+    echo "$quota_us" > "$group/cpu.cfs_quota_us"
+    echo "$(cat "$work/cluster/instance_$i/pid")" > "$group/cgroup.procs"
+  done
+  python3 - "$port" "$n" "$work/tokens" <<'PY'
+import http.client, json, sys
+port, instances, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def call(port, method, url, body=None, token=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    c.request(method, url, json.dumps(body) if body is not None else None, headers)
+    r = c.getresponse()
+    return r.status, r.read()
+tokens = []
+for i in range(64):
+    email = f"scale{i}@example.com"
+    call(port, "POST", "/api/auth/register", {"email": email, "password": "benchmark password"})
+    status, body = call(port, "POST", "/api/auth/login", {"email": email, "password": "benchmark password"})
+    assert status == 200, body
+    tokens.append(json.loads(body)["access_token"])
+for token in tokens:
+    status, _ = call(port, "GET", "/api/auth/me", token=token)
+    assert status == 200, status
+for i in range(1, instances + 1):
+    status, _ = call(port + i, "POST", "/api/market/prices", {"symbol": "BTCUSDT", "price": "65000"}, tokens[0])
+    assert status == 204, status
+open(path, "w").write("\n".join(tokens) + "\n")
+PY
+  for r in $(seq "$repeats"); do
+    a=$(wrk -t2 -c64 -d"$duration" -s bench/scenarios/authed_get.lua "http://127.0.0.1:$port" \
+      -- "$work/tokens" /api/market/symbols | rps_of)
+    b=$(wrk -t2 -c64 -d"$duration" -s bench/scenarios/orders.lua "http://127.0.0.1:$port" \
+      -- "$work/tokens" | rps_of)
+    echo "instances=$n run=$r me=$a orders=$b" >&2
+    me[$n]+="$a "
+    orders[$n]+="$b "
+  done
+  scripts/cluster down --dir "$work/cluster" --destroy >/dev/null
+  for i in $(seq "$n"); do rmdir "$cgroot/botcore-bench-$i"; done
+done
+
+first=${sizes%% *}
+me1=$(tr ' ' '\n' <<<"${me[$first]}" | grep . | median)
+or1=$(tr ' ' '\n' <<<"${orders[$first]}" | grep . | median)
+echo "| instances (each ${quota_us} us per 100 ms) | GET /api/market/symbols req/s | efficiency | market orders/s | efficiency |"
+echo "| ---: | ---: | ---: | ---: | ---: |"
+for n in $sizes; do
+  a=$(tr ' ' '\n' <<<"${me[$n]}" | grep . | median)
+  b=$(tr ' ' '\n' <<<"${orders[$n]}" | grep . | median)
+  awk -v n="$n" -v a="$a" -v b="$b" -v a1="$me1" -v b1="$or1" -v f="$first" \
+    'BEGIN {printf "| %d | %.0f | %.2f | %.0f | %.2f |\n", n, a, a / (n / f * a1), b, b / (n / f * b1)}'
+done
