@@ -15,3 +15,8 @@ function request()
   counter = counter + 1
   return wrk.format("GET", path, {["Authorization"] = "Bearer " .. tokens[counter % #tokens + 1]})
 end
+
+function done(summary, latency, requests)
+  io.write(string.format("p50_ms %.2f p95_ms %.2f p99_ms %.2f\n", latency:percentile(50) / 1000,
+                         latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end

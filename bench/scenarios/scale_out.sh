@@ -46,6 +46,23 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2
 
 rps_of() { awk '/^Requests\/sec/ {print $2}'; }
 
+# "busy_jiffies total_jiffies" of the whole machine.
+cpu_now() { awk '$1 == "cpu" {busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6}' /proc/stat; }
+# "throttled periods" summed over the instances' groups.
+throttled_now() { cat "$cgroot"/botcore-bench-*/cpu.stat | awk '$1 == "nr_periods" {p += $2} $1 == "nr_throttled" {t += $2} END {print t, p}'; }
+# Runs a command and prints, after its output, the machine's busy % and the instances'
+# throttled % over the run.
+measured() {
+  local c0 c1 t0 t1
+  c0=$(cpu_now); t0=$(throttled_now)
+  "$@"
+  c1=$(cpu_now); t1=$(throttled_now)
+  awk -v a="$c0" -v b="$c1" -v x="$t0" -v y="$t1" 'BEGIN {
+    split(a, p); split(b, q); split(x, r); split(y, s)
+    printf "busy %.0f throttled %.0f\n", 100 * (q[1] - p[1]) / (q[2] - p[2]),
+           (s[2] - r[2]) ? 100 * (s[1] - r[1]) / (s[2] - r[2]) : 0 }'
+}
+
 declare -A me orders
 for n in $sizes; do
   scripts/cluster up --instances "$n" --dir "$work/cluster" --port "$port" >/dev/null
@@ -83,16 +100,20 @@ for i in range(1, instances + 1):
 open(path, "w").write("\n".join(tokens) + "\n")
 PY
   for r in $(seq "$repeats"); do
-    a=$(wrk -t2 -c64 -d"$duration" -s bench/scenarios/authed_get.lua "http://127.0.0.1:$port" \
-      -- "$work/tokens" /api/market/symbols | rps_of)
-    b=$(wrk -t2 -c64 -d"$duration" -s bench/scenarios/orders.lua "http://127.0.0.1:$port" \
-      -- "$work/tokens" | rps_of)
-    echo "instances=$n run=$r me=$a orders=$b" >&2
+    out=$(measured wrk -t2 -c64 -d"$duration" -s bench/scenarios/authed_get.lua \
+      "http://127.0.0.1:$port" -- "$work/tokens" /api/market/symbols)
+    a=$(rps_of <<<"$out")
+    a_load=$(tail -1 <<<"$out")
+    out=$(measured wrk -t2 -c64 -d"$duration" -s bench/scenarios/orders.lua \
+      "http://127.0.0.1:$port" -- "$work/tokens")
+    b=$(rps_of <<<"$out")
+    b_load=$(tail -1 <<<"$out")
+    echo "instances=$n run=$r symbols=$a ($a_load) orders=$b ($b_load)" >&2
     me[$n]+="$a "
     orders[$n]+="$b "
   done
   scripts/cluster down --dir "$work/cluster" --destroy >/dev/null
-  for i in $(seq "$n"); do rmdir "$cgroot/botcore-bench-$i"; done
+  for i in $(seq "$n"); do rmdir "$cgroot/botcore-bench-$i" 2>/dev/null || true; done
 done
 
 first=${sizes%% *}

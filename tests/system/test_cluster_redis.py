@@ -362,3 +362,16 @@ def test_a_redis_outage_degrades_the_instances_and_they_recover(cluster):
             "events did not cross instances after Redis returned"
     finally:
         watcher.close()
+
+
+def test_the_balancer_keeps_each_user_on_one_instance_and_spreads_the_users(cluster):
+    balancer, (one, _, _), _ = cluster
+    tokens = [new_trader(one) for _ in range(6)]
+    chosen = set()
+    for token in tokens:
+        # /health names the instance; with a token it follows the user's affinity.
+        seen = {balancer.get("/health", headers=auth_headers(token)).json["instance"]
+                for _ in range(8)}
+        assert len(seen) == 1, seen
+        chosen |= seen
+    assert len(chosen) >= 2, chosen
