@@ -559,6 +559,44 @@ def auth_headers(token):
     return {"Authorization": f"Bearer {token}"}
 
 
+# --------------------------------------------------------------------------- clusters
+
+
+class Endpoint:
+    """HTTP on one loopback port (an instance, or HAProxy)."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def request(self, method, path, **kw):
+        return http_request(self.port, method, path, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+
+def set_price(instances, token, symbol, price):
+    """A manual price on every instance named (each keeps its own with market.source=manual)."""
+    for instance in instances:
+        r = instance.post("/api/market/prices", json={"symbol": symbol, "price": price},
+                          headers=auth_headers(token))
+        assert r.status == 204, r.body
+
+
+def wait_until(check, timeout=5.0, step=0.05):
+    """Polls check() until it returns something truthy or timeout passes; its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    return check()
+
+
 def new_session(server, **kw):
     """Register a fresh user and log in: (Account, TokenPair)."""
     account = register(server, **kw)

@@ -4,31 +4,14 @@ started by scripts/cluster: one platform whichever instance serves a request."""
 import os
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-from conftest import auth_headers, http_request, login, register
+from conftest import Endpoint, auth_headers, login, register, set_price, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
 PORT = 18700  # HAProxy; instances 18701, 18702; PostgreSQL 18800-18802
-
-
-class Endpoint:
-    """HTTP on one loopback port (an instance, or HAProxy)."""
-
-    def __init__(self, port):
-        self.port = port
-
-    def request(self, method, path, **kw):
-        return http_request(self.port, method, path, **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
 
 
 def run_cluster(*args, env=None):
@@ -53,23 +36,6 @@ def cluster():
         stopped = run_cluster("down", "--dir", folder, "--destroy")
         assert stopped.returncode == 0, stopped.stderr
         assert not os.path.exists(folder)
-
-
-def set_price(instances, token, symbol, price):
-    for instance in instances:
-        r = instance.post("/api/market/prices", json={"symbol": symbol, "price": price},
-                          headers=auth_headers(token))
-        assert r.status == 204, r.body
-
-
-def wait_until(check, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    return check()
 
 
 def test_status_lists_every_component_running(cluster):

@@ -8,11 +8,10 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 
 import pytest
 
-from conftest import auth_headers, http_request, unique_email
+from conftest import auth_headers, http_request, unique_email, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -67,15 +66,6 @@ def metric(port, name):
     assert r.status == 200
     match = re.search(rf"^{name} (\S+)$", r.body.decode(), re.M)
     return float(match.group(1)) if match else None
-
-
-def wait_until(check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 def test_one_instance_leads_the_feed_and_both_serve_its_prices(cluster):

@@ -12,7 +12,7 @@ import time
 import pytest
 import websocket
 
-from conftest import auth_headers, http_request, login, register
+from conftest import Endpoint, auth_headers, login, register, set_price, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -22,20 +22,6 @@ PORT = 19100
 PG_PORT = PORT + 100
 REDIS_PORT = PORT + 110
 ORDERS_PER_MINUTE = 40
-
-
-class Endpoint:
-    def __init__(self, port):
-        self.port = port
-
-    def request(self, method, path, **kw):
-        return http_request(self.port, method, path, **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
 
 
 def run(*args, env=None):
@@ -61,26 +47,9 @@ def cluster():
         assert not os.path.exists(folder)
 
 
-def wait_until(check, timeout=5.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    return check()
-
-
 def new_trader(balancer):
     account = register(balancer)
     return login(balancer, account).access_token
-
-
-def set_price(instances, token, symbol, price):
-    for instance in instances:
-        r = instance.post("/api/market/prices", json={"symbol": symbol, "price": price},
-                          headers=auth_headers(token))
-        assert r.status == 204, r.body
 
 
 class Socket:
