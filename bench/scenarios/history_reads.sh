@@ -27,33 +27,8 @@ export BOTCORE_MARKET_SOURCE=manual BOTCORE_AUTH_PASSWORD_HASH_OPS=1
 export BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB=8 BOTCORE_TRADING_ORDERS_PER_MINUTE=0
 scripts/cluster up --instances 1 --dir "$work/cluster" --port "$port" >/dev/null
 
-python3 - "$instance" "$work/tokens" <<'PY'
-import http.client, json, sys
-port, path = int(sys.argv[1]), sys.argv[2]
-connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-def call(method, url, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    connection.request(method, url, json.dumps(body) if body is not None else None, headers)
-    r = connection.getresponse()
-    return r.status, r.read()
-tokens = []
-for i in range(64):
-    email = f"history{i}@example.com"
-    call("POST", "/api/auth/register", {"email": email, "password": "benchmark password"})
-    status, body = call("POST", "/api/auth/login", {"email": email, "password": "benchmark password"})
-    tokens.append(json.loads(body)["access_token"])
-assert call("POST", "/api/market/prices", {"symbol": "BTCUSDT", "price": "65000"}, tokens[0])[0] == 204
-for token in tokens:
-    for _ in range(25):
-        status, body = call("POST", "/api/orders", {"symbol": "BTCUSDT", "side": "buy",
-                            "type": "market", "quantity": "0.002", "leverage": 10}, token)
-        assert status == 201, body
-        status, body = call("POST", "/api/positions/BTCUSDT/close", {}, token)
-        assert status == 200, body
-open(path, "w").write("\n".join(tokens) + "\n")
-PY
+bench/scenarios/bench_users.py --port "$instance" --users 64 --prefix history --trades 25 \
+  --tokens "$work/tokens" --price-port "$instance"
 
 scans() {
   psql -XAtq "$(url "$1")" -c "select coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0)

@@ -54,27 +54,8 @@ fi
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 
-python3 - "$port" "$users" "$work/tokens" <<'PY'
-import http.client, json, sys
-port, users, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-def call(method, url, body=None, token=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    c.request(method, url, json.dumps(body) if body is not None else None, headers)
-    r = c.getresponse()
-    return r.status, r.read()
-tokens = []
-for i in range(users):
-    email = f"bench{i}@example.com"
-    call("POST", "/api/auth/register", {"email": email, "password": "benchmark password"})
-    status, body = call("POST", "/api/auth/login", {"email": email, "password": "benchmark password"})
-    tokens.append(json.loads(body)["access_token"])
-status, _ = call("POST", "/api/market/prices", {"symbol": "BTCUSDT", "price": "65000"}, tokens[0])
-assert status == 204, status
-open(path, "w").write("\n".join(tokens) + "\n")
-PY
+bench/scenarios/bench_users.py --port "$port" --users "$users" --tokens "$work/tokens" \
+  --price-port "$port"
 
 echo "| clients | orders/s | p50 ms | p99 ms | non-2xx |"
 echo "| ---: | ---: | ---: | ---: | ---: |"

@@ -73,32 +73,10 @@ for n in $sizes; do
     echo "$quota_us" > "$group/cpu.cfs_quota_us"
     echo "$(cat "$work/cluster/instance_$i/pid")" > "$group/cgroup.procs"
   done
-  python3 - "$port" "$n" "$work/tokens" <<'PY'
-import http.client, json, sys
-port, instances, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-def call(port, method, url, body=None, token=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    c.request(method, url, json.dumps(body) if body is not None else None, headers)
-    r = c.getresponse()
-    return r.status, r.read()
-tokens = []
-for i in range(64):
-    email = f"scale{i}@example.com"
-    call(port, "POST", "/api/auth/register", {"email": email, "password": "benchmark password"})
-    status, body = call(port, "POST", "/api/auth/login", {"email": email, "password": "benchmark password"})
-    assert status == 200, body
-    tokens.append(json.loads(body)["access_token"])
-for token in tokens:
-    status, _ = call(port, "GET", "/api/auth/me", token=token)
-    assert status == 200, status
-for i in range(1, instances + 1):
-    status, _ = call(port + i, "POST", "/api/market/prices", {"symbol": "BTCUSDT", "price": "65000"}, tokens[0])
-    assert status == 204, status
-open(path, "w").write("\n".join(tokens) + "\n")
-PY
+  price_ports=()
+  for i in $(seq "$n"); do price_ports+=(--price-port $((port + i))); done
+  bench/scenarios/bench_users.py --port "$port" --users 64 --prefix scale --visit \
+    --tokens "$work/tokens" "${price_ports[@]}"
   for r in $(seq "$repeats"); do
     out=$(measured wrk -t2 -c64 -d"$duration" -s bench/scenarios/authed_get.lua \
       "http://127.0.0.1:$port" -- "$work/tokens" /api/market/symbols)

@@ -89,6 +89,30 @@ void write_trade(JsonWriter& json, const domain::Trade& t) {
     json.end_object();
 }
 
+void write_performance(JsonWriter& json, const domain::Performance& p) {
+    json.begin_object();
+    json.field("total_trades", p.total_trades);
+    json.field("wins", p.wins);
+    json.field("losses", p.losses);
+    decimal_or_null(json, "win_rate", p.win_rate);
+    json.field("gross_profit", p.gross_profit.to_string());
+    json.field("gross_loss", p.gross_loss.to_string());
+    json.field("net_pnl", p.net_pnl.to_string());
+    decimal_or_null(json, "profit_factor", p.profit_factor);
+    json.field("max_drawdown", p.max_drawdown.to_string());
+    json.field("max_drawdown_fraction", p.max_drawdown_fraction.to_string());
+    json.key("equity_curve");
+    json.begin_array();
+    for (const auto& point : p.equity_curve) {
+        json.begin_object();
+        json.field("ts_ms", point.time_ms);
+        json.field("equity", point.equity.to_string());
+        json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+}
+
 void write_account(JsonWriter& json, const domain::AccountView& a) {
     json.begin_object();
     json.field("currency", a.currency);

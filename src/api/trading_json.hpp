@@ -25,6 +25,7 @@ void write_order(JsonWriter& json, const domain::Order& order,
 void write_position(JsonWriter& json, const engine::PositionView& view);
 void write_trade(JsonWriter& json, const domain::Trade& trade);
 void write_account(JsonWriter& json, const domain::AccountView& account);
+void write_performance(JsonWriter& json, const domain::Performance& performance);
 void write_candle(JsonWriter& json, const market::Candle& candle);
 
 }  // namespace botcore::api
