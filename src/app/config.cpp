@@ -153,6 +153,10 @@ std::optional<std::string> check_postgres_urls(std::string_view value) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_optional_postgres_url(std::string_view value) {
+    return value.empty() ? std::nullopt : check_postgres_url(value);
+}
+
 // Empty (no Redis), or a URL the Redis adapter accepts.
 std::optional<std::string> check_redis_url(std::string_view value) {
     if (value.empty()) {
@@ -253,6 +257,8 @@ constexpr auto kSchema = std::to_array<KeySpec>({
 
     text("postgres.url", member<&C::postgres, &Postgres::url>(), check_postgres_url,
          /*secret=*/true),
+    text("postgres.pooler_url", member<&C::postgres, &Postgres::pooler_url>(),
+         check_optional_postgres_url, /*secret=*/true),
     text("postgres.replica_urls", member<&C::postgres, &Postgres::replica_urls>(),
          check_postgres_urls, /*secret=*/true),
     integer("postgres.pool_min", member<&C::postgres, &Postgres::pool_min>(), 0, 1000),

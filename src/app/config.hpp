@@ -39,6 +39,9 @@ struct StoreConfig {
 // store.engine = "postgres": the shared database of every instance.
 struct PostgresConfig {
     std::string url = "postgresql://botcore:botcore@127.0.0.1:5432/botcore";  // the primary
+    // PgBouncer in transaction mode in front of the primary: pooled connections go through it,
+    // unprepared; LISTEN and advisory-lock sessions still use url. Empty: none.
+    std::string pooler_url;
     std::string replica_urls;  // comma-separated streaming replicas for reads; empty: none
     int pool_min = 10;
     int pool_max = 100;

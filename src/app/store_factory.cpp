@@ -32,6 +32,7 @@ std::unique_ptr<ports::StoreEngine> open_store(const Config& config, int readers
         const auto& pg = config.postgres;
         adapters::postgres::PgSettings settings;
         settings.url = pg.url;
+        settings.pooler_url = pg.pooler_url;
         settings.replica_urls = split_urls(pg.replica_urls);
         settings.pool = {pg.pool_min, pg.pool_max, std::chrono::seconds(pg.pool_idle_seconds),
                          std::chrono::milliseconds(pg.pool_acquire_timeout_ms)};

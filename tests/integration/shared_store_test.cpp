@@ -353,8 +353,25 @@ TEST_P(SharedStoreTest, TriggersAreEvaluatedOnceAcrossInstancesAndTakenOverWhenO
     EXPECT_TRUE(closed_once(2));
 }
 
-// A store whose instances share it across processes: PostgreSQL.
-INSTANTIATE_TEST_SUITE_P(Engines, SharedStoreTest, ::testing::Values("postgres"),
+TEST_P(SharedStoreTest, AClusterOnOtherDataOfTheSameServerIsNotAMember) {
+    // Another schema ("postgres") or another database ("pgbouncer") on the same server.
+    const auto other = testing::open_engine(GetParam());
+    adapters::postgres::PgPartition ours(engine_->url(), std::chrono::milliseconds(100));
+    adapters::postgres::PgPartition theirs(other->url(), std::chrono::milliseconds(100));
+    ours.start();
+    theirs.start();
+    // Each is alone in its cluster, so each keeps every shard after several rebalances.
+    EXPECT_TRUE(testing::wait_for([&] {
+        return ours.owned_count() == adapters::postgres::PgPartition::kShards &&
+               theirs.owned_count() == adapters::postgres::PgPartition::kShards;
+    }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(ours.owned_count(), adapters::postgres::PgPartition::kShards);
+    EXPECT_EQ(theirs.owned_count(), adapters::postgres::PgPartition::kShards);
+}
+
+// A store whose instances share it across processes: PostgreSQL, directly and through PgBouncer.
+INSTANTIATE_TEST_SUITE_P(Engines, SharedStoreTest, ::testing::Values("postgres", "pgbouncer"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -618,7 +618,7 @@ TEST_P(StoreConformance, BotSettingsAreReplacedPerUserOnceDurable) {
     EXPECT_FALSE(store().find_bot("u2").has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::ValuesIn(kEngineNames),
+INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::ValuesIn(kEngineNamesWithPooler),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

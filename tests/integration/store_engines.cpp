@@ -65,20 +65,76 @@ class PostgresUnderTest final : public EngineUnderTest {
     std::string url_;
 };
 
+// Through PgBouncer: a session setting such as search_path would not follow the transactions
+// from one server connection to the next, so each test gets a database of its own.
+class PooledPostgresUnderTest final : public EngineUnderTest {
+  public:
+    PooledPostgresUnderTest() : admin_(postgres_url()) {
+        static std::atomic<int> next{0};
+        database_ = "test_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+        admin_.exec("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+        admin_.exec("CREATE DATABASE " + database_);
+        direct_url_ = with_database(postgres_url(), database_);
+        pooler_url_ = with_database(pgbouncer_url(), database_);
+        store_ = open_again();
+        store_->migrate(1000);
+    }
+    ~PooledPostgresUnderTest() override {
+        store_.reset();
+        try {
+            admin_.exec("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+        } catch (...) {
+            // Left behind for the next run's DROP ... IF EXISTS; the server is temporary anyway.
+        }
+    }
+    // Sessions of their own (LISTEN, advisory locks) connect directly.
+    std::string url() const override { return direct_url_; }
+    std::unique_ptr<ports::StoreEngine> open_again() override {
+        adapters::postgres::PgSettings settings;
+        settings.url = direct_url_;
+        settings.pooler_url = pooler_url_;
+        settings.pool = {2, 16, std::chrono::seconds(60), std::chrono::seconds(10)};
+        return std::make_unique<adapters::postgres::PgStore>(std::move(settings));
+    }
+
+  private:
+    // The URL with its database (the path after host:port) replaced.
+    static std::string with_database(const std::string& url, const std::string& database) {
+        const auto slash = url.find('/', url.find("://") + 3);
+        const auto query = url.find('?');
+        return url.substr(0, slash) + "/" + database +
+               (query == std::string::npos ? "" : url.substr(query));
+    }
+
+    adapters::postgres::Connection admin_;
+    std::string database_;
+    std::string direct_url_;
+    std::string pooler_url_;
+};
+
 }  // namespace
 
-bool postgres_available() {
-    return postgres_url() != nullptr;
+bool engine_available(const std::string& name) {
+    if (name == "postgres") {
+        return postgres_url() != nullptr;
+    }
+    if (name == "pgbouncer") {
+        return postgres_url() != nullptr && pgbouncer_url() != nullptr;
+    }
+    return true;
 }
 
 std::unique_ptr<EngineUnderTest> open_engine(const std::string& name) {
     if (name == "postgres") {
         return std::make_unique<PostgresUnderTest>();
     }
+    if (name == "pgbouncer") {
+        return std::make_unique<PooledPostgresUnderTest>();
+    }
     return std::make_unique<SqliteUnderTest>();
 }
 
-bool postgres_required() {
+bool servers_required() {
     return services_required();
 }
 

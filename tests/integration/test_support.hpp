@@ -65,6 +65,10 @@ inline const char* postgres_url() {
 inline const char* redis_url() {
     return service_url("BOTCORE_TEST_REDIS_URL", BOTCORE_CTEST_REDIS_URL);
 }
+// PgBouncer in transaction mode in front of postgres_url()'s server.
+inline const char* pgbouncer_url() {
+    return service_url("BOTCORE_TEST_PGBOUNCER_URL", BOTCORE_CTEST_PGBOUNCER_URL);
+}
 #endif
 
 // Polls done() until it holds or limit passes; whether it held.

@@ -6,9 +6,11 @@ standard library and pytest are used. Every wait is bounded.
 """
 
 import base64
+import csv
 import hashlib
 import hmac
 import http.client
+import io
 import json as jsonlib
 import os
 import re
@@ -17,6 +19,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import uuid
 from collections import namedtuple
 
@@ -64,18 +67,50 @@ def clean_env(extra=None):
 # When set (ctest does for the *.postgres entries), servers whose config names no store use this
 # PostgreSQL server, each in a schema of its own (kept across its restarts).
 SYSTEM_TEST_PG_URL = os.environ.get("SYSTEM_TEST_PG_URL", "")
+# PgBouncer in transaction mode in front of SYSTEM_TEST_PG_URL's server: pooled connections go
+# through it.
+SYSTEM_TEST_PGBOUNCER_URL = os.environ.get("SYSTEM_TEST_PGBOUNCER_URL", "")
+
+
+def with_database(url, database):
+    """The URL with its database (the path after host:port) replaced."""
+    head, _, rest = url.partition("://")
+    authority, _, path = rest.partition("/")
+    query = path.partition("?")[2]
+    return f"{head}://{authority}/{database}" + (f"?{query}" if query else "")
 
 
 def postgres_store_config(base_dir):
-    """store/postgres config sections for one server: a new schema on SYSTEM_TEST_PG_URL."""
-    schema = "sys_" + hashlib.sha1(str(base_dir).encode()).hexdigest()[:12]
+    """store/postgres config sections for one server: a new schema on SYSTEM_TEST_PG_URL, or,
+    through SYSTEM_TEST_PGBOUNCER_URL, a new database (a pooler in transaction mode cannot keep a
+    search_path per client)."""
+    name = "sys_" + hashlib.sha1(str(base_dir).encode()).hexdigest()[:12]
+    if SYSTEM_TEST_PGBOUNCER_URL:
+        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", SYSTEM_TEST_PG_URL, "-c", sql],
+                           check=True, capture_output=True, timeout=30)
+        return {"store": {"engine": "postgres"},
+                "postgres": {"url": with_database(SYSTEM_TEST_PG_URL, name),
+                             "pooler_url": with_database(SYSTEM_TEST_PGBOUNCER_URL, name),
+                             "pool_min": 2}}
     subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", SYSTEM_TEST_PG_URL, "-c",
-                    f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"],
+                    f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"],
                    check=True, capture_output=True, timeout=30)
     separator = "&" if "?" in SYSTEM_TEST_PG_URL else "?"
     return {"store": {"engine": "postgres"},
-            "postgres": {"url": f"{SYSTEM_TEST_PG_URL}{separator}options=-csearch_path%3D{schema}",
+            "postgres": {"url": f"{SYSTEM_TEST_PG_URL}{separator}options=-csearch_path%3D{name}",
                          "pool_min": 2}}
+
+
+def pooler_transactions(database):
+    """Transactions PgBouncer (SYSTEM_TEST_PGBOUNCER_URL) has passed to this database so far,
+    from its admin console."""
+    port = urllib.parse.urlsplit(SYSTEM_TEST_PGBOUNCER_URL).port
+    out = subprocess.run(["psql", "-X", "--csv", "-h", HOST, "-p", str(port), "-U", "postgres",
+                          "-d", "pgbouncer", "-c", "SHOW STATS"],
+                         check=True, capture_output=True, text=True, timeout=30).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    return sum(int(row["total_xact_count"]) for row in rows if row["database"] == database)
 
 
 def free_port():

@@ -7,11 +7,13 @@ expected numbers can be worked out by hand; fees are the defaults (taker 0.04%, 
 
 import concurrent.futures
 import signal
+import urllib.parse
 from decimal import Decimal
 
 import pytest
 
-from conftest import assert_error, auth_headers, new_session
+from conftest import (SYSTEM_TEST_PGBOUNCER_URL, assert_error, auth_headers, new_session,
+                      pooler_transactions)
 
 TRADING_CONFIG = {
     "market": {"source": "manual"},
@@ -322,6 +324,18 @@ def test_metrics_count_orders_by_type_and_result(server, trader):
     text = server.get("/metrics").body.decode()
     assert 'orders_total{type="market",result="filled"}' in text
     assert "trades_open " in text
+
+
+@pytest.mark.skipif(not SYSTEM_TEST_PGBOUNCER_URL, reason="only through PgBouncer")
+def test_orders_are_committed_through_the_pooler(server, trader):
+    database = urllib.parse.urlsplit(server.config["postgres"]["pooler_url"]).path.lstrip("/")
+    before = pooler_transactions(database)
+    trader.price("NEARUSDT", "5")
+    for side in ("buy", "sell", "buy"):
+        r = trader.order(symbol="NEARUSDT", side=side, type="market", quantity="1")
+        assert r.status == 201, r.body
+    assert pooler_transactions(database) - before >= 3
+    assert D(trader.positions()["NEARUSDT"]["quantity"]) == D("1")
 
 
 # ---------------------------------------------------------------------- durability

@@ -124,7 +124,7 @@ std::int64_t Result::integer(int row, int column) const {
     return value;
 }
 
-Connection::Connection(const std::string& url) {
+Connection::Connection(const std::string& url, Statements statements) : statements_(statements) {
     // Keywords after the URL override it: a dead server is noticed within seconds.
     const std::array<const char*, 8> keys = {
         "dbname",           "connect_timeout",  "keepalives_idle",  "keepalives_interval",
@@ -175,7 +175,7 @@ Result Connection::exec(std::string_view sql) {
 }
 
 void Connection::prepare(const Sql& sql) {
-    if (prepared_.contains(sql.name)) {
+    if (statements_ == Statements::kUnprepared || prepared_.contains(sql.name)) {
         return;
     }
     Result result(PQprepare(conn_, sql.name, sql.text, 0, nullptr));
@@ -186,11 +186,18 @@ void Connection::prepare(const Sql& sql) {
     prepared_.insert(sql.name);
 }
 
-Result Connection::run(const Sql& sql, const Params& params) {
-    prepare(sql);
+PGresult* Connection::execute(const Sql& sql, const Params& params) {
     const auto pointers = params.pointers();
-    Result result(
-        PQexecPrepared(conn_, sql.name, params.size(), pointers.data(), nullptr, nullptr, 0));
+    if (statements_ == Statements::kUnprepared) {
+        return PQexecParams(conn_, sql.text, params.size(), nullptr, pointers.data(), nullptr,
+                            nullptr, 0);
+    }
+    prepare(sql);
+    return PQexecPrepared(conn_, sql.name, params.size(), pointers.data(), nullptr, nullptr, 0);
+}
+
+Result Connection::run(const Sql& sql, const Params& params) {
+    Result result(execute(sql, params));
     if (!succeeded(result.handle())) {
         throw ports::StoreUnavailable(std::string(sql.name) + ": " + error_of(result.handle()));
     }
@@ -198,10 +205,7 @@ Result Connection::run(const Sql& sql, const Params& params) {
 }
 
 bool Connection::run_unique(const Sql& sql, const Params& params) {
-    prepare(sql);
-    const auto pointers = params.pointers();
-    Result result(
-        PQexecPrepared(conn_, sql.name, params.size(), pointers.data(), nullptr, nullptr, 0));
+    Result result(execute(sql, params));
     if (succeeded(result.handle())) {
         return true;
     }
@@ -276,8 +280,12 @@ std::exception_ptr Connection::pipeline(std::span<const std::vector<Command>> it
     send_plain("BEGIN");
     for (const auto& command : commands) {
         const auto pointers = command.params.pointers();
-        if (PQsendQueryPrepared(conn_, command.sql->name, command.params.size(), pointers.data(),
-                                nullptr, nullptr, 0) != 1) {
+        const int sent = statements_ == Statements::kUnprepared
+                             ? PQsendQueryParams(conn_, command.sql->text, command.params.size(),
+                                                 nullptr, pointers.data(), nullptr, nullptr, 0)
+                             : PQsendQueryPrepared(conn_, command.sql->name, command.params.size(),
+                                                   pointers.data(), nullptr, nullptr, 0);
+        if (sent != 1) {
             fail("queueing a statement");
         }
         names.push_back(command.sql->name);

@@ -101,11 +101,16 @@ struct Command {
     Params params;
 };
 
+// Whether statements are prepared once per connection, or sent with their text every time: a
+// pooler in transaction mode (PgBouncer) hands each transaction a different server connection,
+// where a statement prepared on another would not exist.
+enum class Statements { kPrepared, kUnprepared };
+
 // Connection failures, server errors and unexpected results throw ports::StoreUnavailable (the
 // API answers 503); a unique violation is reported by run_unique instead.
 class Connection {
   public:
-    explicit Connection(const std::string& url);
+    explicit Connection(const std::string& url, Statements statements = Statements::kPrepared);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -134,6 +139,8 @@ class Connection {
 
   private:
     void prepare(const Sql& sql);
+    // PQexecPrepared or PQexecParams, by the statements mode.
+    PGresult* execute(const Sql& sql, const Params& params);
     // One transaction of these items' commands: nullptr when it committed, else the first error
     // (the transaction was rolled back).
     std::exception_ptr pipeline(std::span<const std::vector<Command>> items);
@@ -141,6 +148,7 @@ class Connection {
     [[noreturn]] void fail(std::string_view what) const;
 
     PGconn* conn_ = nullptr;
+    Statements statements_;
     std::unordered_set<std::string> prepared_;
 };
 

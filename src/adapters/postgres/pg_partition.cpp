@@ -15,9 +15,12 @@ constexpr Sql kKeys{"partition_keys",
                     "hashtext(current_schema() || ':members'), "
                     "hashtext(current_schema() || ':feed')"};
 constexpr Sql kJoin{"partition_join", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
+// Advisory locks belong to a database, but pg_locks shows every database's: a cluster in the
+// same schema of another database on the server is not a member.
 constexpr Sql kMembers{"partition_members",
                        "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' "
-                       "AND classid = ($1::int)::oid AND granted"};
+                       "AND classid = ($1::int)::oid AND granted AND database = "
+                       "(SELECT oid FROM pg_database WHERE datname = current_database())"};
 constexpr Sql kTake{"partition_take", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
 constexpr Sql kGiveBack{"partition_give_back", "SELECT pg_advisory_unlock($1::int, $2::int)"};
 

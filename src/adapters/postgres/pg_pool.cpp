@@ -29,7 +29,7 @@ Pool::Lease Pool::acquire() {
             ++in_use_;
             lock.unlock();
             try {
-                return Lease(*this, std::make_unique<Connection>(url_));
+                return Lease(*this, std::make_unique<Connection>(url_, settings_.statements));
             } catch (...) {
                 lock.lock();
                 --open_;

@@ -19,6 +19,7 @@ struct PoolSettings {
     int max = 100;
     std::chrono::milliseconds idle{60'000};
     std::chrono::milliseconds acquire_wait{10'000};
+    Statements statements = Statements::kPrepared;
 };
 
 class Pool {

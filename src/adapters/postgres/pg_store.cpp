@@ -103,9 +103,9 @@ std::string without_password(const std::string& url) {
 PgStore::PgStore(PgSettings settings)
     : settings_(std::move(settings)),
       instance_tag_(std::to_string(std::random_device{}()) + std::to_string(::getpid())),
-      primary_(settings_.url, settings_.pool) {
+      primary_(pooled_url(), pooled(settings_.pool)) {
     primary_.warm();
-    PoolSettings replica_pool = settings_.pool;
+    PoolSettings replica_pool = pooled(settings_.pool);
     replica_pool.min = std::min(2, replica_pool.max);
     router_ = std::make_unique<ReadRouter>(primary_, settings_.replica_urls, replica_pool,
                                            settings_.max_replica_lag);
@@ -118,6 +118,17 @@ PgStore::PgStore(PgSettings settings)
     upkeep_->start();
     committer_ = std::make_unique<CommitQueue<Batch>>(
         [this](std::vector<Batch>& batch) { return commit_batch(batch); }, settings_.max_batch);
+}
+
+const std::string& PgStore::pooled_url() const {
+    return settings_.pooler_url.empty() ? settings_.url : settings_.pooler_url;
+}
+
+PoolSettings PgStore::pooled(PoolSettings pool) const {
+    // Replica URLs may name the pooler too, so every pooled connection follows it.
+    pool.statements =
+        settings_.pooler_url.empty() ? Statements::kPrepared : Statements::kUnprepared;
+    return pool;
 }
 
 PgStore::~PgStore() {
@@ -265,7 +276,7 @@ std::vector<std::exception_ptr> PgStore::commit_batch(std::vector<Batch>& batch)
     try {
         if (!writer_ || !writer_->healthy()) {
             writer_.reset();
-            writer_ = std::make_unique<Connection>(settings_.url);
+            writer_ = std::make_unique<Connection>(pooled_url(), pooled(settings_.pool).statements);
         }
         return writer_->run_batch(batch);
     } catch (...) {

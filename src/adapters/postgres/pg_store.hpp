@@ -20,7 +20,10 @@
 namespace botcore::adapters::postgres {
 
 struct PgSettings {
-    std::string url;                        // the primary
+    std::string url;  // the primary: sessions of their own (LISTEN, advisory locks)
+    // A pooler in transaction mode in front of the primary (PgBouncer): the pool and the
+    // group-commit writer connect through it, with unprepared statements. Empty: none.
+    std::string pooler_url;
     std::vector<std::string> replica_urls;  // streaming replicas for reads
     PoolSettings pool;
     std::chrono::milliseconds max_replica_lag{5000};
@@ -111,6 +114,9 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     void listen();
     void announce(std::string_view channel, const std::string& payload);
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
+    // Where pooled connections go (the pooler, else the primary), and how they send statements.
+    const std::string& pooled_url() const;
+    PoolSettings pooled(PoolSettings pool) const;
 
     PgSettings settings_;
     const std::string instance_tag_;  // marks this store's own notifications
