@@ -454,13 +454,6 @@ int run_serve(const Config& config) {
                 }
             }
         };
-        if (tick_bus != nullptr) {
-            tick_bus->watch([&pipeline, leads](std::span<const ports::Tick> ticks) {
-                if (!leads()) {
-                    pipeline.on_ticks(ticks);
-                }
-            });
-        }
         std::optional<market::SimulatedFeed> feed;
         if (config.market.source == "replay" || config.market.source == "binance") {
             auto made = make_external_feed(config.market, clock, log);
@@ -475,6 +468,27 @@ int run_serve(const Config& config) {
                                             config.market.volatility_bp / 10'000.0),
                          std::chrono::milliseconds(config.market.tick_interval_ms),
                          [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
+        }
+        // Whichever way this scope ends, no tick reaches the feed or the pipeline once they go.
+        struct TickWatch {
+            ports::TickBus* bus;
+            ~TickWatch() {
+                if (bus != nullptr) {
+                    bus->watch({});
+                }
+            }
+        } tick_watch{tick_bus};
+        if (tick_bus != nullptr) {
+            tick_bus->watch([&pipeline, &feed, leads](std::span<const ports::Tick> ticks) {
+                if (!leads()) {
+                    pipeline.on_ticks(ticks);
+                    // A standing-by simulator keeps to the leader's path, so a takeover
+                    // continues the prices instead of jumping to another walk.
+                    if (feed) {
+                        feed->follow(ticks);
+                    }
+                }
+            });
         }
 
         auto bound = server.bind(config.server.listen);
@@ -521,9 +535,6 @@ int run_serve(const Config& config) {
         store.watch_books({});
         store.watch_revocations({});
         store.watch_bots({});
-        if (tick_bus != nullptr) {
-            tick_bus->watch({});
-        }
         return kExitOk;
     } catch (const ports::StoreUnavailable& e) {
         log->error(R"("msg":"store unavailable","error":"{}")", e.what());

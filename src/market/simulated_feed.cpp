@@ -14,17 +14,33 @@ SimulatedFeed::SimulatedFeed(RandomWalk walk, std::chrono::milliseconds interval
           [this] { step_next(); }) {}
 
 void SimulatedFeed::step_next() {
-    if (walk_.current().empty()) {
-        return;
+    RandomWalk::Walker walker;
+    {
+        std::lock_guard lock(mutex_);
+        if (walk_.current().empty()) {
+            return;
+        }
+        walker = walk_.step_one(next_);
+        next_ = (next_ + 1) % walk_.current().size();
     }
-    const auto& walker = walk_.step_one(next_);
-    next_ = (next_ + 1) % walk_.current().size();
     publish(std::span(&walker, 1));
 }
 
 void SimulatedFeed::start() {
-    publish(walk_.current());
+    std::vector<RandomWalk::Walker> walkers;
+    {
+        std::lock_guard lock(mutex_);
+        walkers = walk_.current();
+    }
+    publish(walkers);
     task_.start();
+}
+
+void SimulatedFeed::follow(std::span<const ports::Tick> ticks) {
+    std::lock_guard lock(mutex_);
+    for (const auto& tick : ticks) {
+        walk_.move_to(tick.symbol, tick.price);
+    }
 }
 
 void SimulatedFeed::publish(std::span<const RandomWalk::Walker> walkers) {

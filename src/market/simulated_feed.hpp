@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string>
 
@@ -24,11 +25,15 @@ class SimulatedFeed {
     // Publishes the starting prices, then steps on a background thread.
     void start();
     void stop() { task_.stop(); }
+    // Moves the walk to the prices another instance's feed published, so that if this feed
+    // takes the lead it continues their path instead of jumping back to its own.
+    void follow(std::span<const ports::Tick> ticks);
 
   private:
     void publish(std::span<const RandomWalk::Walker> walkers);
     void step_next();
 
+    std::mutex mutex_;  // the walk: stepped by the task, moved by follow()
     RandomWalk walk_;
     OnTick on_tick_;
     std::size_t next_ = 0;

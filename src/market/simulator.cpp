@@ -1,5 +1,6 @@
 #include "market/simulator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string_view>
@@ -47,6 +48,17 @@ const RandomWalk::Walker& RandomWalk::step_one(std::size_t index) {
     walker.price =
         round_to_tick(price * std::exp(volatility_ * normal_(random_)), walker.tick_size);
     return walker;
+}
+
+void RandomWalk::move_to(std::string_view symbol, domain::Decimal price) {
+    for (auto& walker : walkers_) {
+        if (walker.symbol == symbol) {
+            const auto tick = walker.tick_size.units();
+            walker.price =
+                domain::Decimal::from_units(std::max<std::int64_t>(1, price.units() / tick) * tick);
+            return;
+        }
+    }
 }
 
 }  // namespace botcore::market

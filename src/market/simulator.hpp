@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/decimal.hpp"
@@ -28,6 +29,9 @@ class RandomWalk {
     // Moves one symbol (index into current()) one step.
     const Walker& step_one(std::size_t index);
     const std::vector<Walker>& current() const { return walkers_; }
+    // Continues a symbol's walk from this price (rounded down to its tick, at least one tick):
+    // how an instance whose feed stood by takes over another's path. Unknown symbols are ignored.
+    void move_to(std::string_view symbol, domain::Decimal price);
 
     // A plausible starting price for a catalog symbol (100 for one it does not know).
     static domain::Decimal start_price(const domain::SymbolSpec& spec);

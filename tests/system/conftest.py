@@ -102,10 +102,10 @@ def postgres_store_config(base_dir):
                          "pool_min": 2}}
 
 
-def pooler_transactions(database):
-    """Transactions PgBouncer (SYSTEM_TEST_PGBOUNCER_URL) has passed to this database so far,
-    from its admin console."""
-    port = urllib.parse.urlsplit(SYSTEM_TEST_PGBOUNCER_URL).port
+def pooler_transactions(database, port=None):
+    """Transactions the PgBouncer on port (default SYSTEM_TEST_PGBOUNCER_URL's) has passed to
+    this database so far, from its admin console."""
+    port = port or urllib.parse.urlsplit(SYSTEM_TEST_PGBOUNCER_URL).port
     out = subprocess.run(["psql", "-X", "--csv", "-h", HOST, "-p", str(port), "-U", "postgres",
                           "-d", "pgbouncer", "-c", "SHOW STATS"],
                          check=True, capture_output=True, text=True, timeout=30).stdout

@@ -1,4 +1,5 @@
-"""Two instances with the simulated feed on one PostgreSQL behind HAProxy (scripts/cluster):
+"""Two instances with the simulated feed on one PostgreSQL (their pools through PgBouncer) behind
+HAProxy (scripts/cluster):
 one instance's feed drives both instances' prices, a rolling restart under load fails and loses
 no order, and another instance takes the lead when the leader dies."""
 
@@ -8,14 +9,15 @@ import signal
 import subprocess
 import tempfile
 import threading
+from decimal import Decimal
 
 import pytest
 
-from conftest import auth_headers, http_request, unique_email, wait_until
+from conftest import auth_headers, http_request, pooler_transactions, unique_email, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
-PORT = 18900  # HAProxy; instances 18901, 18902; PostgreSQL 19000-19002
+PORT = 18900  # HAProxy; instances 18901, 18902; PostgreSQL 19000-19002, PgBouncer 19005
 
 
 def run_cluster(*args, env=None):
@@ -37,8 +39,9 @@ def cluster_env():
 @pytest.fixture(scope="module")
 def cluster():
     folder = tempfile.mkdtemp(prefix="botcore-cluster-feed-", dir="/var/tmp")
+    # The instances' pools go through PgBouncer (transaction pooling); their sessions do not.
     started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
-                          env=cluster_env())
+                          "--pgbouncer", env=cluster_env())
     try:
         assert started.returncode == 0, started.stderr
         credentials = {"email": unique_email(), "password": "cluster feed password"}
@@ -121,16 +124,25 @@ def test_a_rolling_restart_under_steady_orders_fails_none_and_loses_none(cluster
         if not cursor:
             break
     assert stored == len(statuses)
+    # Committed through PgBouncer, one transaction per order at least.
+    assert pooler_transactions("botcore", port=PORT + 105) >= stored
 
 
 def test_when_the_leader_dies_the_other_instance_takes_the_feed_over(cluster):
     leader = 1 if metric(PORT + 1, "cluster_feed_leader") == 1.0 else 2
     survivor = 3 - leader
+    last = prices(PORT + survivor)  # where the leader's path was, as the survivor serves it
     with open(os.path.join(cluster, f"instance_{leader}", "pid")) as f:
         os.kill(int(f.read()), signal.SIGKILL)
     assert wait_until(lambda: metric(PORT + survivor, "cluster_feed_leader") == 1.0, timeout=10.0)
     before = prices(PORT + survivor)["BTCUSDT"][1]
     assert wait_until(lambda: prices(PORT + survivor)["BTCUSDT"][1] > before, timeout=5.0)
+    # The survivor's simulator continues the leader's path: a few steps of a few basis points
+    # from where it was, for every symbol, not a jump onto a walk of its own.
+    now = prices(PORT + survivor)
+    for symbol, (price, _) in last.items():
+        assert abs(Decimal(now[symbol][0]) / Decimal(price) - 1) < Decimal("0.05"), \
+            (symbol, price, now[symbol][0])
     # It also took over every user shard.
     assert wait_until(lambda: metric(PORT + survivor, "cluster_shards_owned") == 64.0,
                       timeout=10.0)

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "market/simulated_feed.hpp"
+
 #include "domain/decimal_math.hpp"
 
 namespace botcore::market {
@@ -55,6 +59,64 @@ TEST(RandomWalk, StepsAreSmallAtLowVolatility) {
                            static_cast<double>(before[i].price.units());
         EXPECT_NEAR(ratio, 1.0, 0.02) << before[i].symbol;
     }
+}
+
+TEST(RandomWalk, AWalkMovedToAPriceContinuesFromIt) {
+    RandomWalk walk(5, SymbolCatalog::default_catalog(), 0.0005);
+    walk.move_to("BTCUSDT", *domain::Decimal::parse("71234.567"));
+    const auto btc = [&walk] {
+        for (const auto& walker : walk.current()) {
+            if (walker.symbol == "BTCUSDT") {
+                return walker;
+            }
+        }
+        return RandomWalk::Walker{};
+    };
+    // Rounded down to the tick (0.1), then one small step away from there, not from 65,000.
+    EXPECT_EQ(btc().price, *domain::Decimal::parse("71234.5"));
+    walk.step();
+    const auto ratio = static_cast<double>(btc().price.units()) /
+                       static_cast<double>(domain::Decimal::parse("71234.5")->units());
+    EXPECT_NEAR(ratio, 1.0, 0.02);
+    EXPECT_NE(btc().price, *domain::Decimal::parse("71234.5"));
+}
+
+TEST(RandomWalk, MovingAnUnknownSymbolOrBelowOneTickKeepsPricesValid) {
+    RandomWalk walk(5, SymbolCatalog::default_catalog(), 0.0005);
+    const auto before = walk.current();
+    walk.move_to("NOPEUSDT", *domain::Decimal::parse("5"));
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        EXPECT_EQ(walk.current()[i].price, before[i].price);
+    }
+    walk.move_to("ETHUSDT", *domain::Decimal::parse("0.00000001"));
+    for (const auto& walker : walk.current()) {
+        if (walker.symbol == "ETHUSDT") {
+            EXPECT_EQ(walker.price, walker.tick_size);
+        }
+    }
+}
+
+TEST(SimulatedFeed, AFeedStandingByStartsFromThePricesItFollowed) {
+    std::vector<ports::Tick> published;
+    SimulatedFeed feed(RandomWalk(5, SymbolCatalog::default_catalog(), 0.0005),
+                       std::chrono::hours(1),  // no step during the test
+                       [&published](std::span<const ports::Tick> ticks) {
+                           published.assign(ticks.begin(), ticks.end());
+                       });
+    const std::vector<ports::Tick> leader{{"BTCUSDT", *domain::Decimal::parse("70000"), {}, 1},
+                                          {"SOLUSDT", *domain::Decimal::parse("171.25"), {}, 1}};
+    feed.follow(leader);
+    feed.start();
+    feed.stop();
+    std::map<std::string, domain::Decimal> prices;
+    for (const auto& tick : published) {
+        prices[tick.symbol] = tick.price;
+    }
+    EXPECT_EQ(prices.size(), SymbolCatalog::default_catalog().all().size());
+    EXPECT_EQ(prices["BTCUSDT"], *domain::Decimal::parse("70000"));
+    EXPECT_EQ(prices["SOLUSDT"], *domain::Decimal::parse("171.25"));
+    EXPECT_EQ(prices["ETHUSDT"],
+              RandomWalk::start_price(*SymbolCatalog::default_catalog().find("ETHUSDT")));
 }
 
 }  // namespace
