@@ -6,9 +6,12 @@
 #   symbols GET /api/market/symbols (bench/scenarios/authed_get.lua): authenticated, no
 #           database work (the instances' own work)
 #   orders  durable market orders (bench/scenarios/orders.lua): every tier, PostgreSQL included
-# Both spread requests over 64 users; HAProxy keeps each user on the instance that served the
-# user's first request (least connections then). Users arrive one by one before the load
-# starts, as they would over time, so that choice spreads them evenly.
+# Both spread requests over 64 users on 64 connections; HAProxy keeps each user on the instance
+# that served the user's first request (least connections then). Users arrive one by one before
+# the load starts, as they would over time, so that choice spreads them evenly.
+# BOTCORE_BENCH_SCALE_LOAD=1 grows the load with the cluster instead: 64 users and 64
+# connections per instance, so each instance serves the concurrency the single one did (a
+# server does less per request at low concurrency: fewer requests per wakeup).
 # HAProxy, wrk and PostgreSQL are not capped. Needs root (cgroups) and a built build/botcore.
 #
 #   bench/scenarios/scale_out.sh [duration=10s] [repeats=3] [instance counts="1 2 4"]
@@ -65,6 +68,8 @@ measured() {
 
 declare -A me orders
 for n in $sizes; do
+  load=64
+  [ -z "${BOTCORE_BENCH_SCALE_LOAD:-}" ] || load=$((64 * n))
   scripts/cluster up --instances "$n" --dir "$work/cluster" --port "$port" >/dev/null
   for i in $(seq "$n"); do
     group=$cgroot/botcore-bench-$i
@@ -75,18 +80,18 @@ for n in $sizes; do
   done
   price_ports=()
   for i in $(seq "$n"); do price_ports+=(--price-port $((port + i))); done
-  bench/scenarios/bench_users.py --port "$port" --users 64 --prefix scale --visit \
+  bench/scenarios/bench_users.py --port "$port" --users "$load" --prefix scale --visit \
     --tokens "$work/tokens" "${price_ports[@]}"
   for r in $(seq "$repeats"); do
-    out=$(measured wrk -t2 -c64 -d"$duration" -s bench/scenarios/authed_get.lua \
+    out=$(measured wrk -t2 -c"$load" -d"$duration" -s bench/scenarios/authed_get.lua \
       "http://127.0.0.1:$port" -- "$work/tokens" /api/market/symbols)
     a=$(rps_of <<<"$out")
     a_load=$(tail -1 <<<"$out")
-    out=$(measured wrk -t2 -c64 -d"$duration" -s bench/scenarios/orders.lua \
+    out=$(measured wrk -t2 -c"$load" -d"$duration" -s bench/scenarios/orders.lua \
       "http://127.0.0.1:$port" -- "$work/tokens")
     b=$(rps_of <<<"$out")
     b_load=$(tail -1 <<<"$out")
-    echo "instances=$n run=$r symbols=$a ($a_load) orders=$b ($b_load)" >&2
+    echo "instances=$n connections=$load run=$r symbols=$a ($a_load) orders=$b ($b_load)" >&2
     me[$n]+="$a "
     orders[$n]+="$b "
   done

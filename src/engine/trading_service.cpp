@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 
 #include "domain/decimal_math.hpp"
 #include "domain/margin.hpp"
@@ -231,7 +232,7 @@ void TradingService::refresh(const std::string& user_id) {
         }
     };
     if (!user_id.empty()) {
-        if (owns(user_id)) {
+        if (owns(user_id) && !catch_all_standing(user_id)) {
             watch_every_symbol(user_id);
         }
         return;
@@ -265,6 +266,11 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
         try {
             state = store_.load_portfolio(book->user_id);
         } catch (const ports::StoreUnavailable& e) {
+            if (stale) {
+                // Still to be read again: the copy in memory is not the store's.
+                std::lock_guard lock(book->mutex);
+                book->stale = true;
+            }
             error = unavailable(e.what());
             return nullptr;
         }
@@ -320,6 +326,24 @@ void TradingService::register_triggers(const std::string& user_id,
                                        const std::string& symbol) {
     const auto band = portfolio.trigger_band(symbol);
     triggers_.set(user_id, symbol, band.upper, band.lower);
+    catch_all_broken(user_id);
+}
+
+bool TradingService::catch_all_standing(const std::string& user_id) {
+    std::lock_guard lock(catch_all_mutex_);
+    const bool standing = !catch_all_.insert(user_id).second;
+    catch_all_size_.store(catch_all_.size(), std::memory_order_relaxed);
+    return standing;
+}
+
+// After the level was replaced or removed: whoever marks the user again registers it again.
+void TradingService::catch_all_broken(const std::string& user_id) {
+    if (catch_all_size_.load(std::memory_order_relaxed) == 0) {
+        return;
+    }
+    std::lock_guard lock(catch_all_mutex_);
+    catch_all_.erase(user_id);
+    catch_all_size_.store(catch_all_.size(), std::memory_order_relaxed);
 }
 
 void TradingService::register_changed(const std::string& user_id,
@@ -573,6 +597,10 @@ void TradingService::on_price(const std::string& symbol, Decimal price, std::int
                               std::function<void()> done) {
     prices_.set(symbol, {price, ts_ms});
     auto users = triggers_.fired(symbol, price);
+    // Fired levels are gone, owned or not.
+    for (const auto& user_id : users) {
+        catch_all_broken(user_id);
+    }
     // Books whose shard another instance owns are that instance's to evaluate.
     std::erase_if(users, [this](const std::string& user_id) { return !owns(user_id); });
     if (users.empty()) {
@@ -656,18 +684,30 @@ std::size_t TradingService::charge_funding() {
 std::size_t TradingService::load_open_books() {
     auto users = store_.users_with_open_books();
     std::erase_if(users, [this](const std::string& user_id) { return !owns(user_id); });
+    // Each book is loaded in its turn among the commands and price evaluations already running
+    // on it: loaded beside one, it would race with it (and a price evaluated meanwhile on the
+    // old copy would miss a stop set through another instance).
+    std::vector<std::future<void>> loaded;
+    loaded.reserve(users.size());
     for (const auto& user_id : users) {
-        TradingError error;
-        const auto* portfolio = load(book(user_id), error);
-        if (portfolio == nullptr) {
-            continue;
-        }
-        for (const auto& [symbol, position] : portfolio->state().positions) {
-            register_triggers(user_id, *portfolio, symbol);
-        }
-        for (const auto& order : portfolio->state().open_orders) {
-            register_triggers(user_id, *portfolio, order.symbol);
-        }
+        auto done = std::make_shared<std::promise<void>>();
+        loaded.push_back(done->get_future());
+        run(book(user_id),
+            [this, user_id, done](domain::Portfolio* portfolio, const TradingError&) -> Outcome {
+                if (portfolio != nullptr) {
+                    for (const auto& [symbol, position] : portfolio->state().positions) {
+                        register_triggers(user_id, *portfolio, symbol);
+                    }
+                    for (const auto& order : portfolio->state().open_orders) {
+                        register_triggers(user_id, *portfolio, order.symbol);
+                    }
+                }
+                done->set_value();
+                return {};
+            });
+    }
+    for (auto& book_loaded : loaded) {
+        book_loaded.wait();
     }
     return users.size();
 }

@@ -3,6 +3,7 @@
 // find the users concerned without scanning every book.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <expected>
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "domain/performance.hpp"
@@ -203,6 +205,10 @@ class TradingService {
                            const std::string& symbol);
     void register_changed(const std::string& user_id, const domain::Portfolio& portfolio,
                           const domain::Changes& changes);
+    // Whether the catch-all level still stands on every symbol for this user; marks it so.
+    bool catch_all_standing(const std::string& user_id);
+    // One of the user's levels was replaced or fired: the catch-all no longer stands whole.
+    void catch_all_broken(const std::string& user_id);
     std::optional<domain::Decimal> price_of(std::string_view symbol) const;
     // The market price for a command on the user's position in symbol (404 without one).
     std::expected<domain::Decimal, TradingError> position_price(const domain::Portfolio& portfolio,
@@ -227,6 +233,13 @@ class TradingService {
 
     mutable std::mutex stats_mutex_;
     Stats stats_;
+
+    // Users whose catch-all level stands on every symbol since a change announced by another
+    // instance: the next announcement needs no registration (a user trading steadily through
+    // another instance would otherwise cost its owner 20 registrations per order).
+    std::mutex catch_all_mutex_;
+    std::unordered_set<std::string> catch_all_;
+    std::atomic<std::size_t> catch_all_size_{0};  // read without the lock on every command
 };
 
 }  // namespace botcore::engine

@@ -129,6 +129,27 @@ TEST_P(SharedStoreTest, AStopReachedOnTwoInstancesClosesThePositionOnce) {
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
 }
 
+TEST_P(SharedStoreTest,
+       AnOwnerWatchesEverySymbolAfterEachChangeMadeElsewhereUntilAPriceReadsTheBook) {
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1", d("1900")).has_value());
+    // b owns every user here: told of the change, it watches all of u1's symbols.
+    ASSERT_TRUE(testing::wait_for([&] { return b.trading.watches("u1", "BTCUSDT"); }));
+    b.trading.refresh("u1");  // told again before any price: the levels still stand
+    EXPECT_TRUE(b.trading.watches("u1", "BTCUSDT"));
+    // A price reaches the level: b reads the book, which has nothing on BTCUSDT.
+    clock.advance_ms(1000);
+    b.price("BTCUSDT", "60000", clock.now_ms());
+    EXPECT_FALSE(b.trading.watches("u1", "BTCUSDT"));
+    // Another change elsewhere: the level that fired is registered again.
+    b.trading.refresh("u1");
+    EXPECT_TRUE(b.trading.watches("u1", "BTCUSDT"));
+    // And the stop set through a is b's to fire.
+    b.price("ETHUSDT", "1890", clock.now_ms());
+    const auto trades = store().all_trades("u1");
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
+}
+
 TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
     const auto before = a.trading.account("u1");  // a holds the book now
     ASSERT_TRUE(before.has_value());
