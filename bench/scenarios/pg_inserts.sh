@@ -74,14 +74,8 @@ for clients in "$@"; do
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
   [ "${failed:-0}" = 0 ] || echo "pg_inserts: warning: $failed failed transactions with $clients clients" >&2
   # Per-transaction log: client_id transaction_no latency_us script_no epoch_s epoch_us
-  read -r p50 p99 < <(cat "$work"/log* | awk '{print $3}' | sort -n | awk '
-    { v[NR] = $1 }
-    END {
-      if (NR == 0) { print "null null"; exit }
-      i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++; if (i50 < 1) i50 = 1
-      i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++; if (i99 < 1) i99 = 1
-      printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000
-    }')
+  read -r p50 p99 < <(cat "$work"/log* | awk '{print $3}' | sort -n |
+    awk -v scale=1000 -v none=null -f "$(dirname "$0")/percentiles.awk")
   tps=$(printf '%.1f' "$tps")
   echo "clients=$clients tps=$tps p50_ms=$p50 p99_ms=$p99"
   json+="${json:+,}{\"clients\":$clients,\"tps\":$tps,\"p50_ms\":$p50,\"p99_ms\":$p99}"

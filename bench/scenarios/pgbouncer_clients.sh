@@ -133,14 +133,8 @@ pgbench_run() {  # pgbench_run URL SECONDS -> prints "tps p50 p99 failed"; log i
   local tps failed
   tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | tail -1)
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out")
-  read -r p50 p99 < <(cat "$work"/log* 2>/dev/null | awk '{print $3}' | sort -n | awk '
-    { v[NR] = $1 }
-    END {
-      if (NR == 0) { print "- -"; exit }
-      i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++; if (i50 < 1) i50 = 1
-      i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++; if (i99 < 1) i99 = 1
-      printf "%.1f %.1f\n", v[i50] / 1000, v[i99] / 1000
-    }')
+  read -r p50 p99 < <(cat "$work"/log* 2>/dev/null | awk '{print $3}' | sort -n |
+    awk -v scale=1000 -f bench/scenarios/percentiles.awk)
   echo "${tps:--} $p50 $p99 ${failed:--}"
 }
 
@@ -148,23 +142,24 @@ echo "# $(nproc) cores; PostgreSQL $(sql -c "select current_setting('server_vers
 echo "| phase | orders/s | p50 ms | p99 ms | failed orders | pgbench tps | pgbench p50 ms | p99 ms | failed tx | clients at PgBouncer | server connections |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 backends() { sql -c "select count(*) from pg_stat_activity where backend_type = 'client backend'"; }
+# Orders for DURATION; halfway, the clients PgBouncer holds and PostgreSQL's client backends.
+# Sets rps p50 p99 bad held servers.
+measure_orders() {
+  orders_load
+  sleep $((duration / 2))
+  held=$(admin "SHOW LISTS" | awk '$1 == "used_clients" {print $2}')
+  servers=$(backends)
+  orders_wait
+  read -r rps p50 p99 bad < <(orders_result)
+}
 
 start_instances ""
-orders_load
-sleep $((duration / 2))
-servers=$(backends)
-orders_wait
-read -r rps p50 p99 bad < <(orders_result)
+measure_orders
 echo "| direct | $rps | $p50 | $p99 | $bad | - | - | - | - | - | $servers |"
 stop_instances
 
 start_instances "$bouncer_url"
-orders_load
-sleep $((duration / 2))
-held=$(admin "SHOW LISTS" | awk '$1 == "used_clients" {print $2}')
-servers=$(backends)
-orders_wait
-read -r rps p50 p99 bad < <(orders_result)
+measure_orders
 echo "| pooled | $rps | $p50 | $p99 | $bad | - | - | - | - | $held | $servers |"
 
 # pgbench connects its clients first (a few seconds), then the orders start for DURATION.
@@ -174,12 +169,7 @@ for _ in $(seq 120); do
   [ "$(admin "SHOW LISTS" | awk '$1 == "used_clients" {print $2}')" -ge 5000 ] 2>/dev/null && break
   sleep 1
 done
-orders_load
-sleep $((duration / 2))
-held=$(admin "SHOW LISTS" | awk '$1 == "used_clients" {print $2}')
-servers=$(backends)
-orders_wait
-read -r rps p50 p99 bad < <(orders_result)
+measure_orders
 wait "$pgbench_pid" || true
 read -r tps bp50 bp99 failed < "$work/pgbench.result"
 echo "| 5000 | $rps | $p50 | $p99 | $bad | $tps | $bp50 | $bp99 | $failed | $held | $servers |"
