@@ -162,7 +162,8 @@ TEST_P(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, TradingServiceTest, ::testing::ValuesIn(testing::kEngineNamesWithPooler),
+INSTANTIATE_TEST_SUITE_P(Engines, TradingServiceTest,
+                         ::testing::ValuesIn(testing::kEngineNamesWithPooler),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
