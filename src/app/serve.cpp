@@ -355,8 +355,12 @@ int run_serve(const Config& config) {
         }
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
+        engine::BotService bots(trading);
         // Instances sharing the store tell each other which books they changed.
-        store.watch_books([&trading](const std::string& user_id) { trading.refresh(user_id); });
+        store.watch_books([&trading, &bots](const std::string& user_id) {
+            trading.refresh(user_id);
+            bots.changed_elsewhere(user_id);
+        });
         market::CandleBook candles(store);
         net::HttpServer server(limits, router, metrics, instance, log, config.log.access,
                                websocket_settings(config.server),
@@ -372,7 +376,6 @@ int run_serve(const Config& config) {
         }
         engine::AnalysisService analysis(candles);
         api::add_analysis_routes(router, {auth, analysis, store, clock});
-        engine::BotService bots(trading);
         for (const auto& stored : store.all_bots()) {
             auto settings = api::parse_bot_settings(stored.settings_json, analysis::defaults());
             if (!settings) {

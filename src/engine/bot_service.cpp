@@ -10,6 +10,9 @@ namespace botcore::engine {
 void BotService::set(const std::string& user_id, analysis::BotSettings settings) {
     std::lock_guard lock(mutex_);
     auto& bot = bots_[user_id];
+    if (bot.counting_since_ms == 0) {
+        bot.counting_since_ms = trading_.now_ms();
+    }
     for (const auto& symbol : bot.settings.symbols) {
         std::erase(enabled_[{symbol, bot.settings.timeframe}], user_id);
     }
@@ -64,6 +67,7 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
             return;
         }
     }
+    catch_up(user_id);
     auto holdings = trading_.holdings(user_id, marks);
     if (!holdings) {
         return;
@@ -139,14 +143,60 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
 void BotService::on_trades(const std::string& user_id, const std::vector<domain::Trade>& trades) {
     std::lock_guard lock(mutex_);
     const auto it = bots_.find(user_id);
-    if (it == bots_.end()) {
-        return;
+    if (it != bots_.end()) {
+        count(it->second, trades);
     }
+}
+
+void BotService::count(Bot& bot, const std::vector<domain::Trade>& trades) {
+    constexpr std::size_t kRemembered = 256;
     for (const auto& trade : trades) {
-        if (const auto net = domain::checked_sub(trade.realized_pnl, trade.fees)) {
-            analysis::record_trade_result(it->second.state, it->second.settings, *net,
-                                          trade.closed_ms);
+        if (std::find(bot.counted_ids.begin(), bot.counted_ids.end(), trade.id) !=
+            bot.counted_ids.end()) {
+            continue;
         }
+        bot.counted_ids.push_back(trade.id);
+        if (bot.counted_ids.size() > kRemembered) {
+            bot.counted_ids.pop_front();
+        }
+        bot.counted_until_ms = std::max(bot.counted_until_ms, trade.closed_ms);
+        if (const auto net = domain::checked_sub(trade.realized_pnl, trade.fees)) {
+            analysis::record_trade_result(bot.state, bot.settings, *net, trade.closed_ms);
+        }
+    }
+}
+
+void BotService::changed_elsewhere(const std::string& user_id) {
+    std::lock_guard lock(mutex_);
+    if (user_id.empty()) {
+        for (auto& [id, bot] : bots_) {
+            bot.changed_elsewhere = true;
+        }
+    } else if (const auto it = bots_.find(user_id); it != bots_.end()) {
+        it->second.changed_elsewhere = true;
+    }
+}
+
+void BotService::catch_up(const std::string& user_id) {
+    // A trade closed elsewhere may be announced after a later one was counted here (or the
+    // instances' clocks differ a little): the read goes back a minute, and ids dedupe.
+    constexpr std::int64_t kOverlapMs = 60'000;
+    std::int64_t from_ms = 0;
+    {
+        std::lock_guard lock(mutex_);
+        auto& bot = bots_[user_id];
+        if (!std::exchange(bot.changed_elsewhere, false)) {
+            return;
+        }
+        from_ms = std::max(bot.counting_since_ms, bot.counted_until_ms - kOverlapMs);
+    }
+    const auto trades = trading_.trades_since(user_id, from_ms);
+    std::lock_guard lock(mutex_);
+    auto& bot = bots_[user_id];
+    if (trades) {
+        count(bot, *trades);
+    } else {
+        bot.changed_elsewhere = true;  // read again before the next decision
     }
 }
 

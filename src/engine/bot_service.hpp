@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,8 +36,12 @@ class BotService {
     std::size_t on_votes(const std::string& symbol, market::Interval interval,
                          const analysis::StrategyVotes& votes, domain::Decimal price,
                          std::int64_t now_ms);
-    // A user's trades were committed: bots count their results (losing streaks, daily loss).
+    // A user's trades were committed here: bots count their results (losing streaks, daily
+    // loss).
     void on_trades(const std::string& user_id, const std::vector<domain::Trade>& trades);
+    // Another instance changed the user's book (empty: every book), so trades may have closed
+    // there: the bot reads them before its next decision.
+    void changed_elsewhere(const std::string& user_id);
 
     struct Stats {
         std::atomic<std::uint64_t> evaluations{0};
@@ -54,7 +59,17 @@ class BotService {
         // Symbols with a bot order not committed yet: holdings do not show it, so the bot must
         // not decide again on that symbol until it is.
         std::set<std::string, std::less<>> in_flight;
+        // Counting starts when the bot is installed; earlier trades are history.
+        std::int64_t counting_since_ms = 0;
+        // The newest trade counted (closed_ms) and the latest ids, so that a trade both
+        // reported here and read back from the store counts once.
+        std::int64_t counted_until_ms = 0;
+        std::deque<std::string> counted_ids;
+        bool changed_elsewhere = false;
     };
+    void count(Bot& bot, const std::vector<domain::Trade>& trades);  // lock held
+    // Reads the trades another instance may have closed, if it changed the book.
+    void catch_up(const std::string& user_id);
     using Key = std::pair<std::string, market::Interval>;
     void evaluate(const std::string& user_id, const std::string& symbol,
                   const analysis::StrategyVotes& votes, domain::Decimal price, std::int64_t now_ms,

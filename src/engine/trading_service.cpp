@@ -244,6 +244,21 @@ void TradingService::refresh(const std::string& user_id) {
     }
 }
 
+std::optional<std::vector<domain::Trade>> TradingService::trades_since(const std::string& user_id,
+                                                                       std::int64_t from_ms) {
+    ports::TradeQuery query;
+    query.from_ms = from_ms;
+    query.limit = 1000;
+    query.fresh = true;
+    try {
+        auto trades = store_.trades(user_id, query);
+        std::reverse(trades.begin(), trades.end());  // the store pages newest first
+        return trades;
+    } catch (const ports::StoreUnavailable&) {
+        return std::nullopt;
+    }
+}
+
 TradingService::Step TradingService::take_next(const std::shared_ptr<Book>& book) {
     std::lock_guard lock(book->mutex);
     if (book->waiting.empty()) {

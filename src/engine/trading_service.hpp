@@ -153,6 +153,11 @@ class TradingService {
     // background work this instance owns, the next price of every symbol evaluates the book
     // (read afresh) and registers its exact trigger levels again.
     void refresh(const std::string& user_id);
+    std::int64_t now_ms() const { return clock_.now_ms(); }
+    // The user's trades closed at or after from_ms, oldest first (at most the newest 1000), read
+    // where the latest commits are; nullopt when the store cannot be reached.
+    std::optional<std::vector<domain::Trade>> trades_since(const std::string& user_id,
+                                                           std::int64_t from_ms);
 
     struct Stats {
         // (order type, result: filled | resting | rejected) -> orders

@@ -44,6 +44,8 @@ struct TradeQuery {
     std::optional<std::int64_t> to_ms;    // closed at or before
     std::optional<PageAfter> after;
     int limit = 100;
+    // Read where the latest commits are (the primary), not where history is usually read.
+    bool fresh = false;
 };
 
 class TradingStore {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/postgres/pg_partition.hpp"
+#include "engine/bot_service.hpp"
 #include "engine/trading_service.hpp"
 #include "store_engines.hpp"
 #include "test_support.hpp"
@@ -148,6 +149,42 @@ TEST_P(SharedStoreTest,
     const auto trades = store().all_trades("u1");
     ASSERT_EQ(trades.size(), 1u);
     EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
+}
+
+TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
+    ports::NewUser other{
+        {"u2", "u2@example.com", "u2", clock.now_ms()}, "hash", Decimal::from_integer(10000)};
+    ASSERT_TRUE(store().create_user(other, {"u2", "", "register", "", clock.now_ms()}));
+    BotService bots(a.trading);  // a runs both users' bots
+    auto settings = analysis::defaults();
+    settings.enabled = true;
+    settings.symbols = {"ETHUSDT"};
+    bots.set("u1", settings);
+    bots.set("u2", settings);
+    clock.advance_ms(1000);
+    // u1 loses three round trips in a row through b: the bot's pause (3 losses) is due.
+    for (int i = 0; i < 3; ++i) {
+        b.price("ETHUSDT", "2000", clock.now_ms());
+        ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+        clock.advance_ms(1000);
+        b.price("ETHUSDT", "1990", clock.now_ms());
+        ASSERT_TRUE(b.market(domain::Side::kSell, "1").has_value());
+        clock.advance_ms(1000);
+    }
+    ASSERT_EQ(store().all_trades("u1").size(), 3u);
+    bots.changed_elsewhere("u1");  // what b's announcements do on a
+    analysis::StrategyVotes bullish;
+    for (const auto strategy : analysis::kStrategies) {
+        bullish[strategy].direction = analysis::Direction::kBullish;
+        bullish[strategy].confidence = 1.0;
+    }
+    a.price("ETHUSDT", "2000", clock.now_ms());
+    bots.on_votes("ETHUSDT", settings.timeframe, bullish, d("2000"), clock.now_ms());
+    // u2's bot opens a long; u1's is paused by the losses closed elsewhere.
+    EXPECT_TRUE(
+        testing::wait_for([&] { return !store().load_portfolio("u2")->positions.empty(); }));
+    EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
+    EXPECT_EQ(bots.stats().orders.load(), 1u);
 }
 
 TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {

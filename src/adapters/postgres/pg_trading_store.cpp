@@ -412,7 +412,7 @@ std::vector<domain::Order> PgStore::orders(std::string_view user_id,
 
 std::vector<domain::Trade> PgStore::trades(std::string_view user_id,
                                            const ports::TradeQuery& query) {
-    auto connection = router_->acquire(settings_.history);
+    auto connection = query.fresh ? primary_.acquire() : router_->acquire(settings_.history);
     const auto params = Params::of(
         user_id, query.symbol, query.from_ms, query.to_ms,
         query.after ? std::optional<std::string>(query.after->id) : std::nullopt, query.limit);
