@@ -29,75 +29,50 @@ class SqliteUnderTest final : public EngineUnderTest {
     TempDir dir_;  // first: outlives the store
 };
 
-// Each test gets its own schema, so tests run in parallel on one server.
+// Each test gets a schema of its own, so tests run in parallel on one server. Through PgBouncer
+// (pooled) a session setting such as search_path would not follow the transactions from one
+// server connection to the next, so there each test gets a database of its own.
 class PostgresUnderTest final : public EngineUnderTest {
   public:
-    PostgresUnderTest() : admin_(postgres_url()) {
+    explicit PostgresUnderTest(bool pooled) : admin_(postgres_url()), pooled_(pooled) {
         static std::atomic<int> next{0};
-        schema_ = "test_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
-        admin_.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-        admin_.exec("CREATE SCHEMA " + schema_);
-        const std::string base = postgres_url();
-        url_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
-               "options=-csearch_path%3D" + schema_;
+        name_ = "test_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+        drop();
+        admin_.exec((pooled_ ? "CREATE DATABASE " : "CREATE SCHEMA ") + name_);
+        if (pooled_) {
+            url_ = with_database(postgres_url(), name_);
+            pooler_url_ = with_database(pgbouncer_url(), name_);
+        } else {
+            const std::string base = postgres_url();
+            url_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
+                   "options=-csearch_path%3D" + name_;
+        }
         store_ = open_again();
         store_->migrate(1000);
     }
     ~PostgresUnderTest() override {
         store_.reset();
         try {
-            admin_.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+            drop();
         } catch (...) {
             // Left behind for the next run's DROP ... IF EXISTS; the server is temporary anyway.
         }
     }
+    // Sessions of their own (LISTEN, advisory locks) connect directly, pooled or not.
     std::string url() const override { return url_; }
     std::unique_ptr<ports::StoreEngine> open_again() override {
         adapters::postgres::PgSettings settings;
         settings.url = url_;
-        settings.pool = {2, 16, std::chrono::seconds(60), std::chrono::seconds(10)};
-        return std::make_unique<adapters::postgres::PgStore>(std::move(settings));
-    }
-
-  private:
-    adapters::postgres::Connection admin_;
-    std::string schema_;
-    std::string url_;
-};
-
-// Through PgBouncer: a session setting such as search_path would not follow the transactions
-// from one server connection to the next, so each test gets a database of its own.
-class PooledPostgresUnderTest final : public EngineUnderTest {
-  public:
-    PooledPostgresUnderTest() : admin_(postgres_url()) {
-        static std::atomic<int> next{0};
-        database_ = "test_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
-        admin_.exec("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
-        admin_.exec("CREATE DATABASE " + database_);
-        direct_url_ = with_database(postgres_url(), database_);
-        pooler_url_ = with_database(pgbouncer_url(), database_);
-        store_ = open_again();
-        store_->migrate(1000);
-    }
-    ~PooledPostgresUnderTest() override {
-        store_.reset();
-        try {
-            admin_.exec("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
-        } catch (...) {
-            // Left behind for the next run's DROP ... IF EXISTS; the server is temporary anyway.
-        }
-    }
-    // Sessions of their own (LISTEN, advisory locks) connect directly.
-    std::string url() const override { return direct_url_; }
-    std::unique_ptr<ports::StoreEngine> open_again() override {
-        adapters::postgres::PgSettings settings;
-        settings.url = direct_url_;
         settings.pooler_url = pooler_url_;
         settings.pool = {2, 16, std::chrono::seconds(60), std::chrono::seconds(10)};
         return std::make_unique<adapters::postgres::PgStore>(std::move(settings));
     }
 
   private:
+    void drop() {
+        admin_.exec(pooled_ ? "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"
+                            : "DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+    }
     // The URL with its database (the path after host:port) replaced.
     static std::string with_database(const std::string& url, const std::string& database) {
         const auto slash = url.find('/', url.find("://") + 3);
@@ -107,9 +82,10 @@ class PooledPostgresUnderTest final : public EngineUnderTest {
     }
 
     adapters::postgres::Connection admin_;
-    std::string database_;
-    std::string direct_url_;
-    std::string pooler_url_;
+    const bool pooled_;
+    std::string name_;        // the test's schema, or database when pooled
+    std::string url_;         // straight to the server
+    std::string pooler_url_;  // through PgBouncer when pooled, else empty
 };
 
 }  // namespace
@@ -125,11 +101,8 @@ bool engine_available(const std::string& name) {
 }
 
 std::unique_ptr<EngineUnderTest> open_engine(const std::string& name) {
-    if (name == "postgres") {
-        return std::make_unique<PostgresUnderTest>();
-    }
-    if (name == "pgbouncer") {
-        return std::make_unique<PooledPostgresUnderTest>();
+    if (name == "postgres" || name == "pgbouncer") {
+        return std::make_unique<PostgresUnderTest>(name == "pgbouncer");
     }
     return std::make_unique<SqliteUnderTest>();
 }

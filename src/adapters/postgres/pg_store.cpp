@@ -103,9 +103,9 @@ std::string without_password(const std::string& url) {
 PgStore::PgStore(PgSettings settings)
     : settings_(std::move(settings)),
       instance_tag_(std::to_string(std::random_device{}()) + std::to_string(::getpid())),
-      primary_(pooled_url(), pooled(settings_.pool)) {
+      primary_(pooled_url(), pooled_pool()) {
     primary_.warm();
-    PoolSettings replica_pool = pooled(settings_.pool);
+    PoolSettings replica_pool = pooled_pool();
     replica_pool.min = std::min(2, replica_pool.max);
     router_ = std::make_unique<ReadRouter>(primary_, settings_.replica_urls, replica_pool,
                                            settings_.max_replica_lag);
@@ -124,11 +124,15 @@ const std::string& PgStore::pooled_url() const {
     return settings_.pooler_url.empty() ? settings_.url : settings_.pooler_url;
 }
 
-PoolSettings PgStore::pooled(PoolSettings pool) const {
-    // Replica URLs may name the pooler too, so every pooled connection follows it.
-    pool.statements =
-        settings_.pooler_url.empty() ? Statements::kPrepared : Statements::kUnprepared;
+PoolSettings PgStore::pooled_pool() const {
+    auto pool = settings_.pool;
+    pool.statements = pooled_statements();
     return pool;
+}
+
+Statements PgStore::pooled_statements() const {
+    // Replica URLs may name the pooler too, so every pooled connection follows it.
+    return settings_.pooler_url.empty() ? Statements::kPrepared : Statements::kUnprepared;
 }
 
 PgStore::~PgStore() {
@@ -276,7 +280,7 @@ std::vector<std::exception_ptr> PgStore::commit_batch(std::vector<Batch>& batch)
     try {
         if (!writer_ || !writer_->healthy()) {
             writer_.reset();
-            writer_ = std::make_unique<Connection>(pooled_url(), pooled(settings_.pool).statements);
+            writer_ = std::make_unique<Connection>(pooled_url(), pooled_statements());
         }
         return writer_->run_batch(batch);
     } catch (...) {

@@ -116,7 +116,8 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
     // Where pooled connections go (the pooler, else the primary), and how they send statements.
     const std::string& pooled_url() const;
-    PoolSettings pooled(PoolSettings pool) const;
+    Statements pooled_statements() const;
+    PoolSettings pooled_pool() const;  // settings.pool with pooled_statements()
 
     PgSettings settings_;
     const std::string instance_tag_;  // marks this store's own notifications
