@@ -1,6 +1,11 @@
 // The queue behind group commit, shared by the store adapters: callers submit work from any
 // thread; one committer thread takes whatever queued while the previous batch was committing
 // and commits it as one batch; each caller is told its outcome after that batch's commit.
+//
+// With a sync stage, a commit only has to make the batch visible; a second thread then makes
+// every batch committed so far durable with one sync and only after that tells their callers.
+// The committer goes on with the next batch meanwhile, so the disk flush of one batch overlaps
+// the writes of the next.
 #pragma once
 
 #include <algorithm>
@@ -22,10 +27,17 @@ class CommitQueue {
     using Done = std::function<void(std::exception_ptr)>;
     // Commits a batch; returns each work's outcome, in order. Throwing fails the whole batch.
     using Commit = std::function<std::vector<std::exception_ptr>(std::vector<Work>& batch)>;
+    // Makes everything committed before the call durable; throws if it cannot. After a failure
+    // nothing is reported durable again (what the failed sync held may be lost for good).
+    using Sync = std::function<void()>;
 
-    CommitQueue(Commit commit, std::size_t max_batch)
-        : commit_(std::move(commit)), max_batch_(max_batch), thread_([this] { run(); }) {}
-    // Commits what is queued, then stops.
+    CommitQueue(Commit commit, std::size_t max_batch, Sync sync = {})
+        : commit_(std::move(commit)),
+          sync_(std::move(sync)),
+          max_batch_(max_batch),
+          syncer_(sync_ ? std::thread([this] { sync_committed(); }) : std::thread()),
+          thread_([this] { run(); }) {}
+    // Commits (and syncs) what is queued, then stops.
     ~CommitQueue() {
         {
             std::lock_guard lock(mutex_);
@@ -33,6 +45,14 @@ class CommitQueue {
         }
         wake_.notify_all();
         thread_.join();
+        if (syncer_.joinable()) {
+            {
+                std::lock_guard lock(mutex_);
+                committer_stopped_ = true;
+            }
+            synced_wake_.notify_all();
+            syncer_.join();
+        }
     }
     CommitQueue(const CommitQueue&) = delete;
     CommitQueue& operator=(const CommitQueue&) = delete;
@@ -48,7 +68,8 @@ class CommitQueue {
     // Blocks until everything submitted so far has been committed and its callers told.
     void flush() {
         std::unique_lock lock(mutex_);
-        idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+        idle_.wait(lock,
+                   [this] { return queue_.empty() && !busy_ && unsynced_.empty() && !syncing_; });
     }
 
     // Batches committed so far, and the works they carried.
@@ -60,11 +81,21 @@ class CommitQueue {
         std::lock_guard lock(mutex_);
         return items_;
     }
+    // Syncs run by the sync stage (each covers every batch committed before it).
+    std::uint64_t syncs() const {
+        std::lock_guard lock(mutex_);
+        return syncs_;
+    }
 
   private:
     struct Item {
         Work work;
         Done done;
+    };
+    // A committed batch waiting for the sync stage.
+    struct Committed {
+        std::vector<Done> dones;
+        std::vector<std::exception_ptr> outcomes;
     };
 
     void run() {
@@ -96,24 +127,79 @@ class CommitQueue {
             } catch (...) {
                 failed = std::current_exception();
             }
+            Committed committed;
             for (std::size_t i = 0; i < taken.size(); ++i) {
-                taken[i].done(failed ? failed : outcome.at(i));
+                committed.dones.push_back(std::move(taken[i].done));
+                committed.outcomes.push_back(failed ? failed : outcome.at(i));
             }
             taken.clear();
             batch.clear();
+            if (sync_) {
+                {
+                    std::lock_guard lock(mutex_);
+                    unsynced_.push_back(std::move(committed));
+                }
+                synced_wake_.notify_one();
+            } else {
+                tell(committed, nullptr);
+            }
+        }
+    }
+
+    void sync_committed() {
+        std::exception_ptr sync_failed;  // latched: see Sync
+        for (;;) {
+            std::vector<Committed> taken;
+            {
+                std::unique_lock lock(mutex_);
+                syncing_ = false;
+                idle_.notify_all();
+                synced_wake_.wait(lock,
+                                  [this] { return !unsynced_.empty() || committer_stopped_; });
+                if (unsynced_.empty()) {
+                    return;
+                }
+                taken.swap(unsynced_);
+                syncing_ = true;
+                ++syncs_;
+            }
+            if (!sync_failed) {
+                try {
+                    sync_();
+                } catch (...) {
+                    sync_failed = std::current_exception();
+                }
+            }
+            for (auto& committed : taken) {
+                tell(committed, sync_failed);
+            }
+        }
+    }
+
+    // A work's own failure is its answer; otherwise a failed sync.
+    static void tell(Committed& committed, const std::exception_ptr& sync_failed) {
+        for (std::size_t i = 0; i < committed.dones.size(); ++i) {
+            committed.dones[i](committed.outcomes[i] ? committed.outcomes[i] : sync_failed);
         }
     }
 
     Commit commit_;
+    Sync sync_;
     const std::size_t max_batch_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
+    std::condition_variable synced_wake_;
     std::condition_variable idle_;
     std::vector<Item> queue_;
+    std::vector<Committed> unsynced_;
     bool busy_ = false;
+    bool syncing_ = false;
     bool stopping_ = false;
+    bool committer_stopped_ = false;
     std::uint64_t batches_ = 0;
     std::uint64_t items_ = 0;
+    std::uint64_t syncs_ = 0;
+    std::thread syncer_;
     std::thread thread_;  // last: starts after everything above exists
 };
 

@@ -1,5 +1,6 @@
 // Group commit on a real SQLite file.
 #include "adapters/sqlite/group_commit.hpp"
+#include "adapters/sqlite/wal_sync.hpp"
 
 #include <gtest/gtest.h>
 
@@ -105,6 +106,44 @@ TEST_F(GroupCommitTest, DestructionCommitsWhatWasQueued) {
     }
     EXPECT_EQ(done.load(), 100);
     EXPECT_EQ(count(), 100);
+}
+
+std::int64_t synchronous(Connection& c) {
+    auto stmt = c.prepare("PRAGMA synchronous");
+    stmt.step();
+    return stmt.integer(0);
+}
+
+TEST_F(GroupCommitTest, WithAWalSyncCallersAreToldAfterTheWalIsFlushed) {
+    WalSync sync(dir.path() + "/gc.db");
+    std::atomic<int> syncs{0};
+    std::atomic<int> told{0};
+    {
+        GroupCommitter committer(connection, connection_mutex, [&] {
+            sync();
+            ++syncs;
+        });
+        for (int i = 0; i < 500; ++i) {
+            committer.submit(insert(i), [&](std::exception_ptr e) {
+                if (!e) {
+                    ++told;
+                }
+            });
+        }
+        committer.flush();
+        EXPECT_EQ(told.load(), 500);
+        EXPECT_GE(committer.syncs(), 1u);
+        EXPECT_LE(committer.syncs(), committer.batches());
+        EXPECT_EQ(static_cast<std::uint64_t>(syncs.load()), committer.syncs());
+    }
+    EXPECT_EQ(count(), 500);
+    // Deferring the flush is for the batch alone: other writes on the connection flush on COMMIT.
+    EXPECT_EQ(synchronous(connection), 2);  // FULL
+}
+
+TEST_F(GroupCommitTest, AWalThatCannotBeSyncedIsAnUnavailableStore) {
+    WalSync sync(dir.path() + "/missing/gc.db");
+    EXPECT_THROW(sync(), ports::StoreUnavailable);
 }
 
 }  // namespace

@@ -2,15 +2,32 @@
 
 namespace botcore::adapters::sqlite {
 
-GroupCommitter::GroupCommitter(Connection& connection, std::mutex& connection_mutex,
+GroupCommitter::GroupCommitter(Connection& connection, std::mutex& connection_mutex, Sync sync,
                                std::size_t max_batch)
     : connection_(connection),
       connection_mutex_(connection_mutex),
-      queue_([this](std::vector<Work>& batch) { return commit_batch(batch); }, max_batch) {}
+      deferred_sync_(static_cast<bool>(sync)),
+      queue_([this](std::vector<Work>& batch) { return commit_batch(batch); }, max_batch,
+             std::move(sync)) {}
 
 std::vector<std::exception_ptr> GroupCommitter::commit_batch(std::vector<Work>& batch) {
     std::vector<std::exception_ptr> outcome(batch.size());
     std::lock_guard lock(connection_mutex_);
+    // Only for this transaction: the connection's other writers keep flushing on COMMIT.
+    struct Synchronous {
+        Connection& c;
+        bool deferred;
+        explicit Synchronous(Connection& connection, bool defer) : c(connection), deferred(defer) {
+            if (deferred) {
+                c.prepare("PRAGMA synchronous = NORMAL").step();
+            }
+        }
+        ~Synchronous() {
+            if (deferred) {
+                sqlite3_exec(c.handle(), "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+            }
+        }
+    } synchronous(connection_, deferred_sync_);
     Transaction tx(connection_);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         // Prepared once: exec() would parse these two statements for every item.

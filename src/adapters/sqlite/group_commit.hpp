@@ -1,6 +1,7 @@
 // Group commit on SQLite: many callers' writes share one transaction and one fsync. Each
 // caller's work runs inside its own savepoint, so one failing piece of work rolls back alone;
-// every caller is told the outcome only after the shared COMMIT returned.
+// every caller is told the outcome only after the shared COMMIT returned — or, with a sync
+// (WalSync), after a sync that began once the COMMIT had returned.
 #pragma once
 
 #include <mutex>
@@ -14,10 +15,12 @@ class GroupCommitter {
   public:
     using Work = std::function<void(Connection&)>;
     using Done = CommitQueue<Work>::Done;
+    using Sync = CommitQueue<Work>::Sync;
 
     // connection and its mutex are shared with writers outside the group (held while a batch
-    // runs).
-    GroupCommitter(Connection& connection, std::mutex& connection_mutex,
+    // runs). Without a sync each COMMIT flushes the WAL itself (synchronous = FULL); with one,
+    // batches commit with synchronous = NORMAL and the sync makes them durable.
+    GroupCommitter(Connection& connection, std::mutex& connection_mutex, Sync sync = {},
                    std::size_t max_batch = 512);
 
     void submit(Work work, Done done) { queue_.submit(std::move(work), std::move(done)); }
@@ -26,12 +29,14 @@ class GroupCommitter {
 
     std::uint64_t batches() const { return queue_.batches(); }
     std::uint64_t items() const { return queue_.items(); }
+    std::uint64_t syncs() const { return queue_.syncs(); }
 
   private:
     std::vector<std::exception_ptr> commit_batch(std::vector<Work>& batch);
 
     Connection& connection_;
     std::mutex& connection_mutex_;
+    const bool deferred_sync_;
     CommitQueue<Work> queue_;  // last: its thread stops first
 };
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "adapters/sqlite/sqlite_migrations.hpp"
+#include "adapters/sqlite/wal_sync.hpp"
 
 namespace botcore::adapters::sqlite {
 
@@ -23,7 +24,8 @@ SqliteStore::SqliteStore(const std::string& data_dir, int readers)
         all_readers_.push_back(std::make_unique<Connection>(path_, true));
         idle_readers_.push_back(all_readers_.back().get());
     }
-    committer_ = std::make_unique<GroupCommitter>(*writer_, writer_mutex_);
+    committer_ = std::make_unique<GroupCommitter>(
+        *writer_, writer_mutex_, [sync = std::make_shared<WalSync>(path_)] { (*sync)(); });
     // PASSIVE checkpoints copy committed WAL frames into the database without blocking the
     // writer; done every 200 ms they keep the WAL small.
     checkpointer_ = std::make_unique<Connection>(path_, false);
