@@ -86,6 +86,11 @@ class CommitQueue {
         std::lock_guard lock(mutex_);
         return syncs_;
     }
+    // A sync failed: nothing committed since is durable (see Sync).
+    bool sync_failed() const {
+        std::lock_guard lock(mutex_);
+        return sync_failed_;
+    }
 
   private:
     struct Item {
@@ -168,6 +173,8 @@ class CommitQueue {
                     sync_();
                 } catch (...) {
                     sync_failed = std::current_exception();
+                    std::lock_guard lock(mutex_);
+                    sync_failed_ = true;
                 }
             }
             for (auto& committed : taken) {
@@ -196,6 +203,7 @@ class CommitQueue {
     bool syncing_ = false;
     bool stopping_ = false;
     bool committer_stopped_ = false;
+    bool sync_failed_ = false;
     std::uint64_t batches_ = 0;
     std::uint64_t items_ = 0;
     std::uint64_t syncs_ = 0;

@@ -70,8 +70,13 @@ void add_trading_collectors(ops::MetricsRegistry& metrics, engine::TradingServic
         using ops::PromWriter;
         const auto engine = store.stats();
         out.family("store_commits_total", "counter",
-                   "Write transactions committed (each one fsync).");
+                   "Write transactions committed by group commit.");
         out.sample("store_commits_total", "", engine.commit_batches);
+        if (engine.flushes) {
+            out.family("store_flushes_total", "counter",
+                       "Log flushes that made committed transactions durable.");
+            out.sample("store_flushes_total", "", *engine.flushes);
+        }
         out.family("store_committed_writes_total", "counter",
                    "Commands' writes carried by those transactions.");
         out.sample("store_committed_writes_total", "", engine.committed_writes);

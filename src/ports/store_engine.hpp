@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct ReplicaState {
 struct EngineStats {
     std::uint64_t commit_batches = 0;  // write transactions committed by group commit
     std::uint64_t committed_writes = 0;
+    // Flushes that made committed batches durable, when the engine flushes apart from its
+    // commits (SQLite; several batches may share one).
+    std::optional<std::uint64_t> flushes;
     int connections_open = 0;
     std::vector<ReplicaState> replicas;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -90,6 +91,45 @@ TEST_F(GroupCommitTest, AFailingWriteRollsBackAloneAndIsReported) {
     EXPECT_NE(outcomes[1], nullptr);
     EXPECT_EQ(outcomes[2], nullptr);
     EXPECT_EQ(count(), 2);  // ids 1 and 3; the half-done insert of 2 was rolled back
+}
+
+TEST_F(GroupCommitTest, AFailureInABatchRunsTheOthersAgainAndKeepsThemOnce) {
+    GroupCommitter committer(connection, connection_mutex);
+    std::vector<std::exception_ptr> outcomes(4);
+    std::atomic<int> runs_before_failure{0};
+    {
+        // Held: the first batch waits for the connection while the next works queue behind it
+        // and are taken as one batch.
+        std::lock_guard hold(connection_mutex);
+        committer.submit(insert(1), [&](std::exception_ptr e) { outcomes[0] = e; });
+        for (int i = 0; i < 1000 && committer.batches() == 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        ASSERT_EQ(committer.batches(), 1u);  // taken, waiting for the connection
+        committer.submit(
+            [&runs_before_failure](Connection& c) {
+                ++runs_before_failure;
+                c.prepare("INSERT INTO items (id, value) VALUES (2, 'x')").step();
+            },
+            [&](std::exception_ptr e) { outcomes[1] = e; });
+        committer.submit(
+            [](Connection& c) {
+                c.prepare("INSERT INTO items (id, value) VALUES (3, 'x')").step();
+                throw std::runtime_error("rule broken half-way");
+            },
+            [&](std::exception_ptr e) { outcomes[2] = e; });
+        committer.submit(insert(4), [&](std::exception_ptr e) { outcomes[3] = e; });
+    }
+    committer.flush();
+    EXPECT_EQ(outcomes[0], nullptr);
+    EXPECT_EQ(outcomes[1], nullptr);
+    EXPECT_NE(outcomes[2], nullptr);
+    EXPECT_EQ(outcomes[3], nullptr);
+    EXPECT_EQ(runs_before_failure.load(), 2);  // once without savepoints, once with
+    auto ids =
+        connection.prepare("SELECT group_concat(id) FROM (SELECT id FROM items ORDER BY id)");
+    ids.step();
+    EXPECT_EQ(ids.text(0), "1,2,4");  // each once; the half-done 3 rolled back
 }
 
 TEST_F(GroupCommitTest, DestructionCommitsWhatWasQueued) {

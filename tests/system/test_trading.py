@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import (SYSTEM_TEST_PGBOUNCER_URL, assert_error, auth_headers, new_session,
-                      pooler_transactions)
+from conftest import (SYSTEM_TEST_PG_URL, SYSTEM_TEST_PGBOUNCER_URL, assert_error, auth_headers,
+                      new_session, pooler_transactions)
 
 TRADING_CONFIG = {
     "market": {"source": "manual"},
@@ -418,6 +418,32 @@ def test_orders_acknowledged_under_load_survive_kill_9(make_server):
             assert position is not None and position["quantity"] == "0.002"
         else:
             assert position is None
+
+
+def counter(server, name):
+    r = server.request("GET", "/metrics")
+    assert r.status == 200
+    for line in r.body.decode("utf-8").splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def test_commits_are_flushed_before_they_are_acknowledged(server, trader):
+    trader.price("LINKUSDT", "15")
+    commits, flushes = counter(server, "store_commits_total"), counter(server, "store_flushes_total")
+    for side in ("buy", "sell", "buy", "sell"):
+        assert trader.order(symbol="LINKUSDT", side=side, type="market",
+                            quantity="1").status == 201
+    commits_after = counter(server, "store_commits_total")
+    assert commits_after >= commits + 4  # one user's orders are committed one after another
+    if SYSTEM_TEST_PG_URL:
+        # PostgreSQL flushes inside each commit: there is no separate flush to count
+        assert counter(server, "store_flushes_total") is None
+    else:
+        # SQLite commits without flushing and flushes the WAL before answering: every
+        # acknowledged order waited for a flush that began after its commit
+        assert counter(server, "store_flushes_total") >= flushes + 4
 
 
 def test_triggers_are_loaded_again_after_a_restart(make_server):

@@ -96,6 +96,7 @@ TEST(CommitQueueSync, CallersAreToldOnlyAfterASyncThatFollowedTheirCommit) {
     gate.open();
     EXPECT_EQ(outcome.get_future().get(), nullptr);
     EXPECT_EQ(gate.finished(), 1);
+    EXPECT_FALSE(queue.sync_failed());
 }
 
 TEST(CommitQueueSync, TheCommitterGoesOnWhileASyncRuns) {
@@ -133,6 +134,7 @@ TEST(CommitQueueSync, AFailedSyncFailsItsCallersAndEveryLaterOne) {
     queue.submit([] { throw std::invalid_argument("own failure"); },
                  [&](std::exception_ptr e) { outcomes[2] = e; });
     queue.flush();
+    EXPECT_TRUE(queue.sync_failed());
     ASSERT_NE(outcomes[0], nullptr);
     EXPECT_EQ(message(outcomes[0]), "disk gone");
     ASSERT_NE(outcomes[1], nullptr);  // never reported durable after a failed sync

@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::size_t kBatch = 1000;
 
-// Stream entry ids are "<ms>-<seq>"; entries added after the Redis time ms come after "ms-0".
+// Stream entry ids are "<ms>-<seq>": an id that every entry added from the Redis time on comes
+// after.
 std::optional<std::string> redis_now_id(RedisConnection& connection) {
     const auto reply = connection.command({"TIME"});
     if (!reply || reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
@@ -16,7 +17,9 @@ std::optional<std::string> redis_now_id(RedisConnection& connection) {
     }
     const auto seconds = std::stoll(reply->elements[0].text);
     const auto micros = std::stoll(reply->elements[1].text);
-    return std::to_string(seconds * 1000 + micros / 1000) + "-0";
+    // XREAD returns entries after the id given: "<now>-0" would skip an entry added in the same
+    // millisecond as its first (id "<now>-0"). The last id of the millisecond before does not.
+    return std::to_string(seconds * 1000 + micros / 1000 - 1) + "-18446744073709551615";
 }
 
 }  // namespace

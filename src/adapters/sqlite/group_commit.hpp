@@ -1,5 +1,6 @@
-// Group commit on SQLite: many callers' writes share one transaction and one fsync. Each
-// caller's work runs inside its own savepoint, so one failing piece of work rolls back alone;
+// Group commit on SQLite: many callers' writes share one transaction and one fsync. When one
+// caller's work fails, the batch runs again with each work in its own savepoint, so the failing
+// one rolls back alone;
 // every caller is told the outcome only after the shared COMMIT returned — or, with a sync
 // (WalSync), after a sync that began once the COMMIT had returned.
 #pragma once
@@ -30,6 +31,7 @@ class GroupCommitter {
     std::uint64_t batches() const { return queue_.batches(); }
     std::uint64_t items() const { return queue_.items(); }
     std::uint64_t syncs() const { return queue_.syncs(); }
+    bool sync_failed() const { return queue_.sync_failed(); }
 
   private:
     std::vector<std::exception_ptr> commit_batch(std::vector<Work>& batch);

@@ -93,8 +93,8 @@ Connection::Connection(const std::string& path, bool read_only) {
     // indexes stay in memory instead of being read back with pread on every transaction.
     exec("PRAGMA cache_size = -65536");
     exec("PRAGMA mmap_size = 1073741824");
-    // The group committer wraps each command in a savepoint; its statement journal (a copy of
-    // every page the command changes) stays in memory instead of spilling into a temp file.
+    // Statement journals (a copy of every page a statement or a savepoint of the group
+    // committer changes) stay in memory instead of spilling into a temp file.
     exec("PRAGMA temp_store = MEMORY");
     if (!read_only) {
         // For a new database only. An order changes a few rows of its own user's in several

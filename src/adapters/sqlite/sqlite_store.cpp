@@ -301,6 +301,9 @@ std::vector<ports::AuditEvent> SqliteStore::audit_log(std::string_view user_id, 
 }
 
 bool SqliteStore::ping() {
+    if (committer_->sync_failed()) {
+        return false;  // acknowledged writes can no longer be made durable
+    }
     try {
         auto connection = reader();
         auto stmt = connection->prepare("SELECT 1");
@@ -329,6 +332,7 @@ ports::EngineStats SqliteStore::stats() const {
     ports::EngineStats out;
     out.commit_batches = committer_->batches();
     out.committed_writes = committer_->items();
+    out.flushes = committer_->syncs();
     out.connections_open = static_cast<int>(all_readers_.size()) + 1;
     return out;
 }
