@@ -28,7 +28,8 @@ class CommitQueue {
     // Commits a batch; returns each work's outcome, in order. Throwing fails the whole batch.
     using Commit = std::function<std::vector<std::exception_ptr>(std::vector<Work>& batch)>;
     // Makes everything committed before the call durable; throws if it cannot. After a failure
-    // nothing is reported durable again (what the failed sync held may be lost for good).
+    // nothing is committed or reported durable again (what the failed sync held may be lost
+    // for good): every later caller gets that failure.
     using Sync = std::function<void()>;
 
     CommitQueue(Commit commit, std::size_t max_batch, Sync sync = {})
@@ -81,16 +82,13 @@ class CommitQueue {
         std::lock_guard lock(mutex_);
         return items_;
     }
-    // Syncs run by the sync stage (each covers every batch committed before it).
+    // Syncs the sync stage completed (each covers every batch committed before it).
     std::uint64_t syncs() const {
         std::lock_guard lock(mutex_);
         return syncs_;
     }
     // A sync failed: nothing committed since is durable (see Sync).
-    bool sync_failed() const {
-        std::lock_guard lock(mutex_);
-        return sync_failed_;
-    }
+    bool sync_failed() const { return static_cast<bool>(sync_error()); }
 
   private:
     struct Item {
@@ -111,7 +109,11 @@ class CommitQueue {
                 std::unique_lock lock(mutex_);
                 busy_ = false;
                 idle_.notify_all();
-                wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+                // When stopping, the sync stage may still tell callers, and a caller may submit
+                // more work from its callback: stop only once that cannot happen any more.
+                wake_.wait(lock, [this] {
+                    return !queue_.empty() || (stopping_ && unsynced_.empty() && !syncing_);
+                });
                 if (queue_.empty()) {
                     return;  // stopping, nothing left
                 }
@@ -126,11 +128,15 @@ class CommitQueue {
                 batch.push_back(std::move(item.work));
             }
             std::vector<std::exception_ptr> outcome;
-            std::exception_ptr failed;
-            try {
-                outcome = commit_(batch);
-            } catch (...) {
-                failed = std::current_exception();
+            // After a failed sync nothing more is committed: a commit could not be made
+            // durable, and its rows would be read as if it were.
+            std::exception_ptr failed = sync_error();
+            if (!failed) {
+                try {
+                    outcome = commit_(batch);
+                } catch (...) {
+                    failed = std::current_exception();
+                }
             }
             Committed committed;
             for (std::size_t i = 0; i < taken.size(); ++i) {
@@ -151,6 +157,11 @@ class CommitQueue {
         }
     }
 
+    std::exception_ptr sync_error() const {
+        std::lock_guard lock(mutex_);
+        return sync_error_;
+    }
+
     void sync_committed() {
         std::exception_ptr sync_failed;  // latched: see Sync
         for (;;) {
@@ -159,6 +170,7 @@ class CommitQueue {
                 std::unique_lock lock(mutex_);
                 syncing_ = false;
                 idle_.notify_all();
+                wake_.notify_all();  // a stopping committer waits for this round to end
                 synced_wake_.wait(lock,
                                   [this] { return !unsynced_.empty() || committer_stopped_; });
                 if (unsynced_.empty()) {
@@ -166,15 +178,16 @@ class CommitQueue {
                 }
                 taken.swap(unsynced_);
                 syncing_ = true;
-                ++syncs_;
             }
             if (!sync_failed) {
                 try {
                     sync_();
+                    std::lock_guard lock(mutex_);
+                    ++syncs_;
                 } catch (...) {
                     sync_failed = std::current_exception();
                     std::lock_guard lock(mutex_);
-                    sync_failed_ = true;
+                    sync_error_ = sync_failed;
                 }
             }
             for (auto& committed : taken) {
@@ -203,7 +216,7 @@ class CommitQueue {
     bool syncing_ = false;
     bool stopping_ = false;
     bool committer_stopped_ = false;
-    bool sync_failed_ = false;
+    std::exception_ptr sync_error_;
     std::uint64_t batches_ = 0;
     std::uint64_t items_ = 0;
     std::uint64_t syncs_ = 0;

@@ -1,11 +1,13 @@
 // Group commit on a real SQLite file.
 #include "adapters/sqlite/group_commit.hpp"
+#include "adapters/sqlite/sqlite_store.hpp"
 #include "adapters/sqlite/wal_sync.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -158,13 +160,20 @@ TEST_F(GroupCommitTest, WithAWalSyncCallersAreToldAfterTheWalIsFlushed) {
     WalSync sync(dir.path() + "/gc.db");
     std::atomic<int> syncs{0};
     std::atomic<int> told{0};
+    std::atomic<int> told_before_a_sync{0};
+    std::atomic<int> batch_synchronous{-1};
     {
         GroupCommitter committer(connection, connection_mutex, [&] {
             sync();
             ++syncs;
         });
+        committer.submit([&](Connection& c) { batch_synchronous = synchronous(c); },
+                         [](std::exception_ptr) {});
         for (int i = 0; i < 500; ++i) {
             committer.submit(insert(i), [&](std::exception_ptr e) {
+                if (syncs.load() == 0) {
+                    ++told_before_a_sync;
+                }
                 if (!e) {
                     ++told;
                 }
@@ -172,6 +181,8 @@ TEST_F(GroupCommitTest, WithAWalSyncCallersAreToldAfterTheWalIsFlushed) {
         }
         committer.flush();
         EXPECT_EQ(told.load(), 500);
+        EXPECT_EQ(told_before_a_sync.load(), 0);
+        EXPECT_EQ(batch_synchronous.load(), 1);  // NORMAL: the COMMIT itself does not flush
         EXPECT_GE(committer.syncs(), 1u);
         EXPECT_LE(committer.syncs(), committer.batches());
         EXPECT_EQ(static_cast<std::uint64_t>(syncs.load()), committer.syncs());
@@ -184,6 +195,34 @@ TEST_F(GroupCommitTest, WithAWalSyncCallersAreToldAfterTheWalIsFlushed) {
 TEST_F(GroupCommitTest, AWalThatCannotBeSyncedIsAnUnavailableStore) {
     WalSync sync(dir.path() + "/missing/gc.db");
     EXPECT_THROW(sync(), ports::StoreUnavailable);
+}
+
+market::Candle candle(std::int64_t open_ms) {
+    const auto one = domain::Decimal::from_units(100000000);
+    return market::Candle{open_ms, one, one, one, one, one, true};
+}
+
+TEST(SqliteStoreWalSync, AfterAFailedWalFlushTheStoreIsUnavailableUntilARestart) {
+    testing::TempDir dir;
+    {
+        SqliteStore store(dir.path(), 2);
+        store.migrate(1000);
+        store.save_candle("BTCUSDT", market::Interval::k1m, candle(60000), {});
+        store.flush();
+        ASSERT_TRUE(store.ping());
+        ASSERT_EQ(store.candles("BTCUSDT", market::Interval::k1m, std::nullopt, 10).size(), 1u);
+
+        // The WAL disappears under the store: its next flush cannot reach the file SQLite
+        // writes (as when the disk fails), so nothing committed from now on is durable.
+        std::filesystem::remove(SqliteStore::database_path(dir.path()) + "-wal");
+        store.save_candle("BTCUSDT", market::Interval::k1m, candle(120000), {});
+        store.flush();
+        EXPECT_FALSE(store.ping());  // /health answers 503
+        EXPECT_THROW(store.candles("BTCUSDT", market::Interval::k1m, std::nullopt, 10),
+                     ports::StoreUnavailable);
+    }
+    SqliteStore again(dir.path(), 2);
+    EXPECT_TRUE(again.ping());
 }
 
 }  // namespace

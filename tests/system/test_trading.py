@@ -371,7 +371,9 @@ def test_an_acknowledged_order_survives_kill_9(make_server):
 def test_orders_acknowledged_under_load_survive_kill_9(make_server):
     """kill -9 while batches of many users' orders are being committed and flushed: every
     acknowledged order is there after the restart, each with its position change (an order in
-    flight at the kill may or may not be)."""
+    flight at the kill may or may not be). A process crash keeps the kernel's page cache, so
+    this checks what is committed and acknowledged, not the flush itself (a power loss is not
+    simulated here)."""
     server = make_server(**TRADING_CONFIG)
     traders = [Trader(server) for _ in range(8)]
     traders[0].price("BTCUSDT", "60000")

@@ -126,22 +126,55 @@ TEST(CommitQueueSync, AFailedSyncFailsItsCallersAndEveryLaterOne) {
     Gate gate;
     Queue queue(run_all, 64, [&gate] { gate(); });
     std::vector<std::exception_ptr> outcomes(3);
-    queue.submit([] {}, [&](std::exception_ptr e) { outcomes[0] = e; });
+    std::atomic<int> committed{0};
+    queue.submit([&] { ++committed; }, [&](std::exception_ptr e) { outcomes[0] = e; });
     gate.wait_for_sync();
     gate.open(true);
     queue.flush();
-    queue.submit([] {}, [&](std::exception_ptr e) { outcomes[1] = e; });
+    EXPECT_TRUE(queue.sync_failed());
+    queue.submit([&] { ++committed; }, [&](std::exception_ptr e) { outcomes[1] = e; });
     queue.submit([] { throw std::invalid_argument("own failure"); },
                  [&](std::exception_ptr e) { outcomes[2] = e; });
     queue.flush();
-    EXPECT_TRUE(queue.sync_failed());
-    ASSERT_NE(outcomes[0], nullptr);
-    EXPECT_EQ(message(outcomes[0]), "disk gone");
-    ASSERT_NE(outcomes[1], nullptr);  // never reported durable after a failed sync
-    EXPECT_EQ(message(outcomes[1]), "disk gone");
-    ASSERT_NE(outcomes[2], nullptr);
-    EXPECT_EQ(message(outcomes[2]), "own failure");  // a work's own failure is its answer
-    EXPECT_EQ(gate.finished(), 1);                   // no sync is tried after a failure
+    for (const auto& outcome : outcomes) {
+        ASSERT_NE(outcome, nullptr);  // never reported durable after a failed sync
+        EXPECT_EQ(message(outcome), "disk gone");
+    }
+    EXPECT_EQ(committed.load(), 1);  // nothing is committed after it either
+    EXPECT_EQ(gate.finished(), 1);   // and no sync is tried again
+    EXPECT_EQ(queue.syncs(), 0u);    // the failed one did not count
+}
+
+TEST(CommitQueueSync, AWorksOwnFailureIsItsAnswer) {
+    Queue queue(run_all, 64, [] {});
+    std::exception_ptr outcome;
+    queue.submit([] { throw std::invalid_argument("own failure"); },
+                 [&](std::exception_ptr e) { outcome = e; });
+    queue.flush();
+    ASSERT_NE(outcome, nullptr);
+    EXPECT_EQ(message(outcome), "own failure");
+}
+
+TEST(CommitQueueSync, WorkSubmittedByACallbackWhileStoppingIsCommittedToo) {
+    std::atomic<int> committed{0};
+    std::atomic<int> told{0};
+    {
+        Queue queue(run_all, 64, [] { std::this_thread::sleep_for(std::chrono::milliseconds(5)); });
+        queue.submit([&] { ++committed; },
+                     [&](std::exception_ptr) {
+                         ++told;
+                         // As the trading engine does: the next command of the user, from the
+                         // callback.
+                         queue.submit([&] { ++committed; },
+                                      [&](std::exception_ptr e) {
+                                          if (!e) {
+                                              ++told;
+                                          }
+                                      });
+                     });
+    }  // destroyed while the first sync is still running
+    EXPECT_EQ(committed.load(), 2);
+    EXPECT_EQ(told.load(), 2);
 }
 
 TEST(CommitQueueSync, DestructionCommitsAndSyncsWhatWasQueued) {

@@ -1,5 +1,8 @@
 #include "adapters/sqlite/group_commit.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace botcore::adapters::sqlite {
 
 GroupCommitter::GroupCommitter(Connection& connection, std::mutex& connection_mutex, Sync sync,
@@ -22,8 +25,13 @@ std::vector<std::exception_ptr> GroupCommitter::commit_batch(std::vector<Work>& 
             }
         }
         ~Synchronous() {
-            if (deferred) {
-                sqlite3_exec(c.handle(), "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+            // Fails only inside a transaction the rollback could not end; the connection's
+            // other writers would then report writes durable that were not flushed.
+            if (deferred && sqlite3_exec(c.handle(), "PRAGMA synchronous = FULL", nullptr, nullptr,
+                                         nullptr) != SQLITE_OK) {
+                std::fprintf(stderr, "botcore: cannot restore synchronous = FULL: %s\n",
+                             sqlite3_errmsg(c.handle()));
+                std::abort();
             }
         }
     } synchronous(connection_, deferred_sync_);

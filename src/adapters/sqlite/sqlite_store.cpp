@@ -50,6 +50,12 @@ void SqliteStore::give_back(Connection* connection) {
 }
 
 SqliteStore::ReaderLease SqliteStore::reader() {
+    // Rows committed before a failed WAL flush may be gone after a power loss; reading them
+    // would answer as if they were not (a repeated client_order_id, a balance).
+    if (committer_->sync_failed()) {
+        throw ports::StoreUnavailable(
+            "the write-ahead log could not be flushed; restart the server");
+    }
     std::unique_lock lock(readers_mutex_);
     reader_free_.wait(lock, [this] { return !idle_readers_.empty(); });
     Connection* connection = idle_readers_.back();
@@ -301,9 +307,6 @@ std::vector<ports::AuditEvent> SqliteStore::audit_log(std::string_view user_id, 
 }
 
 bool SqliteStore::ping() {
-    if (committer_->sync_failed()) {
-        return false;  // acknowledged writes can no longer be made durable
-    }
     try {
         auto connection = reader();
         auto stmt = connection->prepare("SELECT 1");
