@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# How NOTIFY inside a write transaction limits concurrent commits on PostgreSQL: C pgbench
+# clients each commit one-row INSERT transactions, first plain, then with a pg_notify in the
+# same transaction (as Bot Core's group commit announces changed books). PostgreSQL takes a
+# global lock for NOTIFY at commit and holds it until the commit (its WAL flush, and the wait
+# for a synchronous replica) is done, so such commits run one at a time. Creates and drops its
+# own table bench_notify.
+#
+#   bench/scenarios/pg_notify_commits.sh URL DURATION_S CLIENTS...
+#
+# Prints one line per client count: `clients=C plain_tps=T notify_tps=N ratio=N/T`.
+set -euo pipefail
+
+die() { echo "pg_notify_commits: error: $*" >&2; exit 1; }
+[ $# -ge 3 ] || { sed -n '9p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
+url=$1 duration=$2; shift 2
+[[ "$duration" =~ ^[0-9]+$ ]] && [ "$duration" -ge 1 ] || die "DURATION_S must be a positive integer"
+for c in "$@"; do
+  [[ "$c" =~ ^[0-9]+$ ]] && [ "$c" -ge 1 ] || die "client counts must be positive integers, got $c"
+done
+psql=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1 || command -v psql)
+pgbench=$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1 || command -v pgbench)
+sql() { PGOPTIONS="-c client_min_messages=warning" timeout 60 "$psql" -X -q -v ON_ERROR_STOP=1 -tA -d "$url" "$@"; }
+
+work=$(mktemp -d /tmp/botcore-pg-notify-XXXXXX)
+cleanup() {
+  sql -c "drop table if exists bench_notify" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+sql -c "drop table if exists bench_notify; create table bench_notify (id bigserial primary key, v text)"
+printf "BEGIN;\nINSERT INTO bench_notify (v) VALUES ('x');\nCOMMIT;\n" > "$work/plain.sql"
+printf "BEGIN;\nINSERT INTO bench_notify (v) VALUES ('x');\nSELECT pg_notify('bench_notify', 'x');\nCOMMIT;\n" \
+  > "$work/notify.sql"
+tps() {  # SCRIPT CLIENTS
+  local threads=$(( $2 < 2 ? 1 : 2 ))
+  "$pgbench" -n -M prepared -c "$2" -j "$threads" -T "$duration" -f "$work/$1.sql" "$url" 2>&1 |
+    awk '/^tps/ {printf "%.0f", $3}'
+}
+for c in "$@"; do
+  plain=$(tps plain "$c")
+  notify=$(tps notify "$c")
+  echo "clients=$c plain_tps=$plain notify_tps=$notify ratio=$(awk -v a="$notify" -v b="$plain" 'BEGIN {printf "%.2f", a / b}')"
+done
