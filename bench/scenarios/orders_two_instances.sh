@@ -28,25 +28,18 @@ trap cleanup EXIT
 psql -q "$url" -c "CREATE SCHEMA $schema"
 separator='?'
 [[ "$url" == *\?* ]] && separator='&'
-cat > "$work/botcore.toml" <<CONF
-[log]
-access = false
-[market]
-source = "manual"
-[auth]
-password_hash_ops = 1
-password_hash_memory_kib = 8
-jwt_secret = "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-[trading]
-orders_per_minute = 0  # each benchmark user places thousands a minute
+. bench/scenarios/orders_config.sh
+orders_config > "$work/botcore.toml"
+cat >> "$work/botcore.toml" <<CONF
 [store]
 engine = "postgres"
 [postgres]
 url = "$url${separator}options=-csearch_path%3D$schema"
 CONF
 for port in "${ports[@]}"; do
+  # One data directory: both instances sign tokens with the JWT secret generated there.
   "$bin" serve --config "$work/botcore.toml" --listen "127.0.0.1:$port" \
-    --data-dir "$work/data-$port" > "$work/out-$port" 2> "$work/err-$port" &
+    --data-dir "$work/data" > "$work/out-$port" 2> "$work/err-$port" &
   pids+=($!)
 done
 for port in "${ports[@]}"; do

@@ -27,17 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$work/botcore.toml" <<CONF
-[log]
-access = false
-[market]
-source = "manual"
-[auth]
-password_hash_ops = 1
-password_hash_memory_kib = 8
-[trading]
-orders_per_minute = 0  # each benchmark user places thousands a minute
-CONF
+. bench/scenarios/orders_config.sh
+orders_config > "$work/botcore.toml"
 if [ -n "$pg_url" ]; then
   psql -q "$pg_url" -c "CREATE SCHEMA $schema"
   separator='?'

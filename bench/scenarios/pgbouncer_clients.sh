@@ -18,6 +18,7 @@
 # under /var/tmp/botcore-bench-pgbouncer-PID and is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/scenarios/orders_config.sh
 
 duration=${1:-30}
 rate=${2:-1000}
@@ -57,16 +58,8 @@ start_instances() {  # start_instances POOLER_URL ("" for direct)
   local i
   for i in $(seq 0 $((instances - 1))); do
     mkdir -p "$work/i$i"
-    cat > "$work/i$i/botcore.toml" <<CONF
-[log]
-access = false
-[market]
-source = "manual"
-[auth]
-password_hash_ops = 1
-password_hash_memory_kib = 8
-[trading]
-orders_per_minute = 0
+    orders_config > "$work/i$i/botcore.toml"
+    cat >> "$work/i$i/botcore.toml" <<CONF
 [store]
 engine = "postgres"
 [postgres]
