@@ -13,22 +13,9 @@
 # PostgreSQL client binaries.
 set -euo pipefail
 
-die() { echo "pg_inserts: error: $*" >&2; exit 1; }
-[ $# -ge 3 ] || { sed -n '7,8p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
-url=$1 duration=$2; shift 2
-[[ "$duration" =~ ^[0-9]+$ ]] && [ "$duration" -ge 1 ] || die "DURATION_S must be a positive integer, got $duration"
-for c in "$@"; do
-  [[ "$c" =~ ^[0-9]+$ ]] && [ "$c" -ge 1 ] || die "client counts must be positive integers, got $c"
-done
-
-bin() {  # newest installed server-side client, else whatever is on PATH
-  if [ -n "${PGBIN:-}" ]; then echo "$PGBIN/$1"; return; fi
-  local b
-  b=$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1 || true)
-  [ -n "$b" ] && echo "$b" || command -v "$1" || die "$1 not found (install postgresql-client or set PGBIN)"
-}
-psql=$(bin psql) pgbench=$(bin pgbench)
-sql() { PGOPTIONS="-c client_min_messages=warning" timeout 60 "$psql" -X -q -v ON_ERROR_STOP=1 -tA -d "$url" "$@"; }
+# shellcheck source=bench/scenarios/pg_client.sh
+. "$(dirname "$0")/pg_client.sh"
+pg_client_setup pg_inserts "$@"
 
 work=$(mktemp -d /tmp/botcore-pg-inserts-XXXXXX)
 cleanup() {
@@ -62,7 +49,7 @@ VALUES ('bench' || CAST(:uid AS text), CAST(:client_id AS text) || '-' || CAST(:
 SQL
 
 json=
-for clients in "$@"; do
+for clients in "${client_counts[@]}"; do
   sql -c "truncate bench_inserts" >/dev/null
   threads=$(( clients < 2 ? clients : 2 ))
   rm -f "$work"/log*

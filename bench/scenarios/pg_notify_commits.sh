@@ -11,16 +11,9 @@
 # Prints one line per client count: `clients=C plain_tps=T notify_tps=N ratio=N/T`.
 set -euo pipefail
 
-die() { echo "pg_notify_commits: error: $*" >&2; exit 1; }
-[ $# -ge 3 ] || { sed -n '9p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
-url=$1 duration=$2; shift 2
-[[ "$duration" =~ ^[0-9]+$ ]] && [ "$duration" -ge 1 ] || die "DURATION_S must be a positive integer"
-for c in "$@"; do
-  [[ "$c" =~ ^[0-9]+$ ]] && [ "$c" -ge 1 ] || die "client counts must be positive integers, got $c"
-done
-psql=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1 || command -v psql)
-pgbench=$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1 || command -v pgbench)
-sql() { PGOPTIONS="-c client_min_messages=warning" timeout 60 "$psql" -X -q -v ON_ERROR_STOP=1 -tA -d "$url" "$@"; }
+# shellcheck source=bench/scenarios/pg_client.sh
+. "$(dirname "$0")/pg_client.sh"
+pg_client_setup pg_notify_commits "$@"
 
 work=$(mktemp -d /tmp/botcore-pg-notify-XXXXXX)
 cleanup() {
@@ -38,7 +31,7 @@ tps() {  # SCRIPT CLIENTS
   "$pgbench" -n -M prepared -c "$2" -j "$threads" -T "$duration" -f "$work/$1.sql" "$url" 2>&1 |
     awk '/^tps/ {printf "%.0f", $3}'
 }
-for c in "$@"; do
+for c in "${client_counts[@]}"; do
   plain=$(tps plain "$c")
   notify=$(tps notify "$c")
   echo "clients=$c plain_tps=$plain notify_tps=$notify ratio=$(awk -v a="$notify" -v b="$plain" 'BEGIN {printf "%.2f", a / b}')"

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -87,8 +88,9 @@ class CommitQueue {
         std::lock_guard lock(mutex_);
         return syncs_;
     }
-    // A sync failed: nothing committed since is durable (see Sync).
-    bool sync_failed() const { return static_cast<bool>(sync_error()); }
+    // A sync failed: nothing committed since is durable (see Sync). Lock-free: stores ask on
+    // every read.
+    bool sync_failed() const { return sync_failed_.load(std::memory_order_acquire); }
 
   private:
     struct Item {
@@ -188,6 +190,7 @@ class CommitQueue {
                     sync_failed = std::current_exception();
                     std::lock_guard lock(mutex_);
                     sync_error_ = sync_failed;
+                    sync_failed_.store(true, std::memory_order_release);
                 }
             }
             for (auto& committed : taken) {
@@ -217,6 +220,7 @@ class CommitQueue {
     bool stopping_ = false;
     bool committer_stopped_ = false;
     std::exception_ptr sync_error_;
+    std::atomic<bool> sync_failed_{false};
     std::uint64_t batches_ = 0;
     std::uint64_t items_ = 0;
     std::uint64_t syncs_ = 0;

@@ -192,7 +192,7 @@ TEST_F(GroupCommitTest, WithAWalSyncCallersAreToldAfterTheWalIsFlushed) {
     EXPECT_EQ(synchronous(connection), 2);  // FULL
 }
 
-TEST_F(GroupCommitTest, AWalThatCannotBeSyncedIsAnUnavailableStore) {
+TEST_F(GroupCommitTest, AWalThatCannotBeOpenedFailsTheSyncAsUnavailable) {
     WalSync sync(dir.path() + "/missing/gc.db");
     EXPECT_THROW(sync(), ports::StoreUnavailable);
 }

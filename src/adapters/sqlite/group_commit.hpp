@@ -1,8 +1,7 @@
 // Group commit on SQLite: many callers' writes share one transaction and one fsync. When one
 // caller's work fails, the batch runs again with each work in its own savepoint, so the failing
-// one rolls back alone;
-// every caller is told the outcome only after the shared COMMIT returned — or, with a sync
-// (WalSync), after a sync that began once the COMMIT had returned.
+// one rolls back alone. Every caller is told the outcome only after the shared COMMIT returned
+// or, with a sync (WalSync), after a sync that began once the COMMIT had returned.
 #pragma once
 
 #include <mutex>
