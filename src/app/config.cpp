@@ -267,6 +267,7 @@ constexpr auto kSchema = std::to_array<KeySpec>({
             86400),
     integer("postgres.pool_acquire_timeout_ms",
             member<&C::postgres, &Postgres::pool_acquire_timeout_ms>(), 1, 600000),
+    integer("postgres.committers", member<&C::postgres, &Postgres::committers>(), 1, 16),
     integer("postgres.max_replica_lag_ms", member<&C::postgres, &Postgres::max_replica_lag_ms>(), 0,
             3600000),
     one_of("postgres.read_history", member<&C::postgres, &Postgres::read_history>(),

@@ -48,6 +48,9 @@ struct PostgresConfig {
     int pool_idle_seconds = 60;
     int pool_acquire_timeout_ms = 10000;  // then the request gets 503
     int max_replica_lag_ms = 5000;        // a replica further behind is not read from
+    // Group-commit connections: a user's writes always take the same one, and the commits of
+    // different users overlap.
+    int committers = 1;
     // Read preference (primary | primaryPreferred | secondary | secondaryPreferred) of trade
     // history and performance, and of market analytics (candles, signals). Balances, positions
     // and orders are always read from the primary.

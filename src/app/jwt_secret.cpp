@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "auth/password.hpp"
 
@@ -22,21 +24,31 @@ std::expected<std::string, std::string> load_or_create_jwt_secret(const std::str
     const auto path = (std::filesystem::path(data_dir) / "jwt_secret").string();
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
-    // O_EXCL: of two instances starting on one data directory, one writes and both read.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        const std::string secret = auth::random_token(48);
-        const bool written =
-            ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
-            ::fsync(fd) == 0;
-        ::close(fd);
-        if (!written) {
-            return std::unexpected("cannot write " + path + ": " + std::strerror(errno));
-        }
-        return secret;
+    // Written whole under a name of its own, then linked into place: of two instances starting
+    // on one data directory, one secret wins and neither reads a file still being written.
+    std::string staged = path + ".new.XXXXXX";
+    const int fd = ::mkostemp(staged.data(), O_CLOEXEC);  // mode 0600
+    if (fd < 0) {
+        return std::unexpected("cannot create " + staged + ": " + std::strerror(errno));
     }
-    if (errno != EEXIST) {
-        return std::unexpected("cannot create " + path + ": " + std::strerror(errno));
+    const std::string fresh = auth::random_token(48);
+    const bool written =
+        ::write(fd, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size()) &&
+        ::fsync(fd) == 0;
+    const int write_error = errno;
+    ::close(fd);
+    if (!written) {
+        ::unlink(staged.c_str());
+        return std::unexpected("cannot write " + staged + ": " + std::strerror(write_error));
+    }
+    const bool linked = ::link(staged.c_str(), path.c_str()) == 0;
+    const int link_error = errno;
+    ::unlink(staged.c_str());
+    if (linked) {
+        return fresh;
+    }
+    if (link_error != EEXIST) {
+        return std::unexpected("cannot create " + path + ": " + std::strerror(link_error));
     }
     std::ifstream in(path);
     std::stringstream text;

@@ -347,6 +347,7 @@ int run_serve(const Config& config) {
 
         auto trading_config = trading_settings(config.trading);
         trading_config.read_from_store = config.store.engine == "postgres";
+        trading_config.confirm_refusals = config.store.engine == "postgres";
         engine::TradingService trading(store, prices, clock, std::move(trading_config));
         // Instances sharing PostgreSQL split the background work (triggers, funding, bots) by
         // user shard; each shard is owned by one live instance, and taken over when it dies.

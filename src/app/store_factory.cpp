@@ -37,6 +37,7 @@ std::unique_ptr<ports::StoreEngine> open_store(const Config& config, int readers
         settings.pool = {pg.pool_min, pg.pool_max, std::chrono::seconds(pg.pool_idle_seconds),
                          std::chrono::milliseconds(pg.pool_acquire_timeout_ms)};
         settings.max_replica_lag = std::chrono::milliseconds(pg.max_replica_lag_ms);
+        settings.committers = pg.committers;
         settings.history = preference(pg.read_history);
         settings.analytics = preference(pg.read_analytics);
         return std::make_unique<adapters::postgres::PgStore>(std::move(settings));

@@ -122,8 +122,14 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step, int att
         Outcome outcome;
         try {
             TradingError load_error;
-            auto* portfolio = load(book, load_error);
+            bool fresh = false;
+            auto* portfolio = load(book, load_error, fresh);
             outcome = step(portfolio, load_error);
+            if (portfolio != nullptr && !fresh && outcome.changes.empty() &&
+                attempt + 1 < kMaxAttempts && moved_elsewhere(*book)) {
+                ++attempt;  // decided on a stale copy: decided again, unanswered so far
+                continue;
+            }
         } catch (...) {
             // A broken invariant inside a command: forget the working copy, the store is the
             // truth. The command's responder answers 500 when it is dropped.
@@ -270,7 +276,26 @@ TradingService::Step TradingService::take_next(const std::shared_ptr<Book>& book
     return next;
 }
 
-domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, TradingError& error) {
+bool TradingService::moved_elsewhere(Book& book) {
+    if (!settings_.confirm_refusals) {
+        return false;
+    }
+    std::optional<std::int64_t> stored;
+    try {
+        stored = store_.book_revision(book.user_id);
+    } catch (const ports::StoreUnavailable&) {
+        return false;  // the refusal stands on what is known
+    }
+    if (!stored || *stored == book.revision) {
+        return false;
+    }
+    std::lock_guard lock(book.mutex);
+    book.stale = true;
+    return true;
+}
+
+domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, TradingError& error,
+                                        bool& fresh) {
     bool stale = false;
     {
         std::lock_guard lock(book->mutex);
@@ -293,6 +318,7 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
             error = TradingError{TradingErrorKind::kNotFound, {}, "no paper account"};
             return nullptr;
         }
+        fresh = true;
         book->revision = state->revision;
         book->portfolio.emplace(
             std::move(*state), [this] { return ids_.next(clock_.now_ms()); },

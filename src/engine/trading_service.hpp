@@ -84,6 +84,12 @@ struct TradingSettings {
     // instance's copy of the book: set when instances share the store, so a read on one sees a
     // write just made through another.
     bool read_from_store = false;
+    // A command that changes nothing (a refusal such as "no open position") is decided on this
+    // instance's copy of the book, which another instance may have changed a moment before and
+    // not announced yet. With this set, the store's revision of the book is read first, and if
+    // it moved the command runs again on the book read afresh. Set when instances share the
+    // store (a write decided on a stale copy is refused by the store's revision check anyway).
+    bool confirm_refusals = false;
 };
 
 class TradingService {
@@ -184,7 +190,9 @@ class TradingService {
     // Runs step on the user's book once no other command of that user is in flight.
     void run(const std::shared_ptr<Book>& book, Step step);
     // A client command: body(portfolio, reply) runs on the loaded book; a book that cannot be
-    // loaded is answered with the reason.
+    // loaded is answered with the reason. What body answers at once (a refusal, a replayed
+    // order) is sent by the outcome's `after`, so that drive can still decide the command again
+    // on a fresher book (TradingSettings::confirm_refusals).
     template <class T, class Body>
     void command(const std::string& user_id, Reply<T> reply, Body body) {
         run(book(user_id),
@@ -194,7 +202,30 @@ class TradingService {
                     reply(std::unexpected(load_error));
                     return {};
                 }
-                return body(*portfolio, reply);
+                struct Answer {
+                    bool deciding = true;
+                    std::optional<std::expected<T, TradingError>> now;
+                };
+                auto answer = std::make_shared<Answer>();
+                Reply<T> deferring = [answer, reply](std::expected<T, TradingError> r) {
+                    if (answer->deciding) {
+                        answer->now.emplace(std::move(r));
+                    } else {
+                        reply(std::move(r));
+                    }
+                };
+                auto outcome = body(*portfolio, deferring);
+                answer->deciding = false;
+                if (answer->now) {
+                    outcome.after = [after = std::move(outcome.after), answer,
+                                     reply](std::exception_ptr error) {
+                        if (after) {
+                            after(error);
+                        }
+                        reply(std::move(*answer->now));
+                    };
+                }
+                return outcome;
             });
     }
     // attempt: how often the command was already run and lost its commit to another writer.
@@ -204,7 +235,10 @@ class TradingService {
     void settle(const std::shared_ptr<Book>& book, std::exception_ptr error);
     // The user's next queued command, or none (the book is free again).
     Step take_next(const std::shared_ptr<Book>& book);
-    domain::Portfolio* load(const std::shared_ptr<Book>& book, TradingError& error);
+    // fresh: whether it was read from the store just now.
+    domain::Portfolio* load(const std::shared_ptr<Book>& book, TradingError& error, bool& fresh);
+    // Whether the store's revision of the book is past the copy's (then marked stale).
+    bool moved_elsewhere(Book& book);
     std::optional<domain::PortfolioState> committed_state(const std::string& user_id);
     void register_triggers(const std::string& user_id, const domain::Portfolio& portfolio,
                            const std::string& symbol);

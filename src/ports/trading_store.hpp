@@ -56,6 +56,9 @@ class TradingStore {
 
     // The user's book as last committed; nullopt for an unknown user.
     virtual std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) = 0;
+    // The revision of the user's book as last committed (a cheaper read than the book); nullopt
+    // for an unknown user.
+    virtual std::optional<std::int64_t> book_revision(std::string_view user_id) = 0;
     // Commits with other commands' writes (group commit); done runs after the commit, on the
     // committing thread: it must be quick.
     virtual void commit(TradingWrite write, Done done) = 0;

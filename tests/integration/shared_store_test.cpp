@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "adapters/postgres/pg_connection.hpp"
 #include "adapters/postgres/pg_partition.hpp"
 #include "engine/bot_service.hpp"
 #include "engine/trading_service.hpp"
@@ -32,6 +34,7 @@ struct Instance {
     static TradingSettings settings() {
         TradingSettings s;
         s.slippage = domain::SlippageModel::none();
+        s.confirm_refusals = true;
         return s;
     }
 
@@ -53,6 +56,15 @@ struct Instance {
         trading.place_order(user, request, [&result](std::expected<PlacedOrder, TradingError> r) {
             result.set_value(std::move(r));
         });
+        return result.get_future().get();
+    }
+
+    std::expected<domain::Trade, TradingError> close(const std::string& user = "u1") {
+        std::promise<std::expected<domain::Trade, TradingError>> result;
+        trading.close_position(user, "ETHUSDT", std::nullopt,
+                               [&result](std::expected<domain::Trade, TradingError> r) {
+                                   result.set_value(std::move(r));
+                               });
         return result.get_future().get();
     }
 
@@ -185,6 +197,7 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
         testing::wait_for([&] { return !store().load_portfolio("u2")->positions.empty(); }));
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
     EXPECT_EQ(bots.stats().orders.load(), 1u);
+    store().flush();  // the order's answer reaches `bots` before it goes
 }
 
 TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
@@ -200,6 +213,58 @@ TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
     const auto positions = a.trading.positions("u1");
     ASSERT_TRUE(positions.has_value());
     EXPECT_EQ(positions->size(), 1u);
+}
+
+// Each change reaches the other instances once, when its transaction has ended, however late
+// that is and however long another transaction runs beside it.
+TEST_P(SharedStoreTest, EveryCommittedChangeIsForwardedToTheOthersOnce) {
+    std::mutex mutex;
+    std::vector<std::string> changed;
+    second_store->watch_books([&](const std::string& user_id) {
+        std::lock_guard lock(mutex);
+        changed.push_back(user_id);
+    });
+    const auto changed_is = [&](const std::vector<std::string>& expected) {
+        std::lock_guard lock(mutex);
+        return changed == expected;
+    };
+    // A batch of another instance that began before the order's and commits after it.
+    adapters::postgres::Connection late(engine_->url());
+    late.exec("BEGIN");
+    late.exec(
+        "INSERT INTO book_changes (users, revisions, source) "
+        "VALUES ('{u7,u8}', '{4,9}', 'other')");
+    // A change of our own is not forwarded to ourselves.
+    ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+    ASSERT_TRUE(a.market(domain::Side::kSell, "1").has_value());
+    EXPECT_TRUE(testing::wait_for([&] { return changed_is({"u1"}); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several reads meanwhile
+    EXPECT_TRUE(changed_is({"u1"}));
+    late.exec("COMMIT");
+    EXPECT_TRUE(testing::wait_for([&] { return changed_is({"u1", "u7", "u8"}); }));
+    // A batch rolled back is never forwarded.
+    late.exec("BEGIN");
+    late.exec(
+        "INSERT INTO book_changes (users, revisions, source) VALUES ('{u9}', '{1}', 'other')");
+    late.exec("ROLLBACK");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    second_store->watch_books({});
+    EXPECT_TRUE(changed_is({"u1", "u7", "u8"}));
+}
+
+// The position opened through b a moment ago is not known to a's copy of the book yet (the
+// change reaches a within 100 ms): a's "no open position" is not given on that copy.
+TEST_P(SharedStoreTest, ACommandIsNotRefusedOnACopyAnotherInstanceChangedAMomentAgo) {
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    ASSERT_TRUE(a.close().has_value());  // a holds the book, without a position
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+        const auto closed = a.close();
+        ASSERT_TRUE(closed.has_value()) << closed.error().message;
+        EXPECT_EQ(closed->quantity, d("1"));
+    }
+    EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
+    EXPECT_EQ(store().all_trades("u1").size(), 6u);
 }
 
 TEST_P(SharedStoreTest, ALogoutOnOneInstanceIsAnnouncedToTheOthers) {

@@ -51,7 +51,7 @@ void PgStore::save_candle(std::string_view symbol, market::Interval interval,
         {&kSaveCandle, Params::of(symbol, market::to_string(interval), candle.open_ms,
                                   candle.open.units(), candle.high.units(), candle.low.units(),
                                   candle.close.units(), candle.volume.units())});
-    committer_->submit(std::move(commands), [done = std::move(done)](std::exception_ptr) {
+    committer_for(symbol).submit(std::move(commands), [done = std::move(done)](std::exception_ptr) {
         if (done) {
             done();
         }
@@ -82,7 +82,7 @@ void PgStore::save_analysis(std::string_view symbol, StoredAnalysis analysis) {
     std::vector<Command> commands;
     commands.push_back({&kSaveAnalysis, Params::of(symbol, analysis.computed_ms,
                                                    analysis.expires_ms, analysis.body)});
-    committer_->submit(std::move(commands), [](std::exception_ptr) {});
+    committer_for(symbol).submit(std::move(commands), [](std::exception_ptr) {});
 }
 
 std::optional<ports::MarketStore::StoredAnalysis> PgStore::find_analysis(std::string_view symbol) {
@@ -98,7 +98,7 @@ void PgStore::save_bot(ports::StoredBot bot, std::function<void(std::exception_p
     std::vector<Command> commands;
     commands.push_back({&kSaveBot, Params::of(bot.user_id, bot.settings_json, bot.updated_ms)});
     commands.push_back({&kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id)});
-    committer_->submit(std::move(commands), std::move(done));
+    committer_for(bot.user_id).submit(std::move(commands), std::move(done));
 }
 
 std::optional<ports::StoredBot> PgStore::find_bot(std::string_view user_id) {

@@ -196,6 +196,19 @@ END
 $$;
 )sql";
 
+// Which books changed, by transaction: every group-commit batch records its books (users and
+// their new revisions) in one row, and the other instances read what committed since they last
+// looked (see PgStore::read_book_changes).
+constexpr const char* kBookChanges = R"sql(
+CREATE TABLE book_changes (
+    xid        xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    source     TEXT NOT NULL,
+    users      TEXT[] NOT NULL,
+    revisions  BIGINT[] NOT NULL
+);
+CREATE INDEX book_changes_xid ON book_changes (xid);
+)sql";
+
 struct Migration {
     int version;
     const char* name;
@@ -206,6 +219,7 @@ constexpr std::array kMigrations{
     Migration{1, "initial_schema", kInitialSchema},
     Migration{2, "bot_settings", kBotSettings},
     Migration{3, "account_revision", kAccountRevision},
+    Migration{4, "book_changes", kBookChanges},
 };
 
 // Any constant shared by every instance: the key of the advisory lock held while migrating.

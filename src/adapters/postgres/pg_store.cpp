@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <random>
@@ -84,6 +85,21 @@ constexpr Sql kTableSizes{
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() ORDER BY c.relname"};
 
+// How often the listener reads book_changes: how late, at most, a change reaches the other
+// instances.
+constexpr auto kBookChangesInterval = std::chrono::milliseconds(100);
+// Upkeep (every second) prunes book_changes every 30 runs, deleting what was committed before
+// the oldest running transaction of two prunes ago: over a minute old, read by every listener.
+constexpr int kBookChangesPruneEvery = 30;
+constexpr Sql kPruneBookChanges{"prune_book_changes",
+                                "DELETE FROM book_changes WHERE xid < $1::xid8"};
+// The oldest transaction still running (or the next to start): every one before it has ended.
+constexpr const char* kOldestRunning = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+// What has not ended yet, as PgStore::Unended.
+constexpr const char* kUnended =
+    "SELECT pg_snapshot_xmax(s)::text, ARRAY(SELECT pg_snapshot_xip(s))::text "
+    "FROM pg_current_snapshot() AS s";
+
 // "postgresql://user:secret@host:port/db" without the secret, for logs.
 std::string without_password(const std::string& url) {
     const auto scheme = url.find("://");
@@ -110,14 +126,44 @@ PgStore::PgStore(PgSettings settings)
     router_ = std::make_unique<ReadRouter>(primary_, settings_.replica_urls, replica_pool,
                                            settings_.max_replica_lag);
     router_->check_replicas();
-    upkeep_ = std::make_unique<ops::PeriodicTask>(std::chrono::seconds(1), [this] {
-        router_->check_replicas();
-        primary_.close_idle();
-        router_->close_idle();
-    });
+    upkeep_ = std::make_unique<ops::PeriodicTask>(std::chrono::seconds(1), [this] { upkeep(); });
     upkeep_->start();
-    committer_ = std::make_unique<CommitQueue<Batch>>(
-        [this](std::vector<Batch>& batch) { return commit_batch(batch); }, settings_.max_batch);
+    const auto committers = static_cast<std::size_t>(std::max(1, settings_.committers));
+    writers_.resize(committers);
+    for (std::size_t i = 0; i < committers; ++i) {
+        committers_.push_back(std::make_unique<CommitQueue<Batch>>(
+            [this, i](std::vector<Batch>& batch) { return commit_batch(i, batch); },
+            settings_.max_batch));
+    }
+}
+
+CommitQueue<PgStore::Batch>& PgStore::committer_for(std::string_view key) {
+    return *committers_[std::hash<std::string_view>{}(key) % committers_.size()];
+}
+
+void PgStore::flush() {
+    for (auto& committer : committers_) {
+        committer->flush();
+    }
+}
+
+void PgStore::upkeep() {
+    router_->check_replicas();
+    primary_.close_idle();
+    router_->close_idle();
+    if (upkeep_runs_++ % kBookChangesPruneEvery != 0) {
+        return;
+    }
+    try {
+        auto connection = primary_.acquire();
+        if (upkeep_xmins_.size() == 2) {
+            connection->run(kPruneBookChanges, Params::of(upkeep_xmins_.front()));
+            upkeep_xmins_.pop_front();
+        }
+        upkeep_xmins_.push_back(connection->exec(kOldestRunning).text(0, 0));
+    } catch (const ports::StoreUnavailable&) {
+        // Pruned at a later run.
+    }
 }
 
 const std::string& PgStore::pooled_url() const {
@@ -136,7 +182,7 @@ Statements PgStore::pooled_statements() const {
 }
 
 PgStore::~PgStore() {
-    committer_.reset();
+    committers_.clear();
     upkeep_.reset();
     stopping_ = true;
     if (listener_.joinable()) {
@@ -199,11 +245,19 @@ void PgStore::start_listening() {
     });
 }
 
+void PgStore::book_changed(const std::string& user_id) {
+    std::lock_guard lock(watchers_mutex_);
+    if (book_changed_) {
+        book_changed_(user_id);
+    }
+}
+
 void PgStore::announce(std::string_view channel, const std::string& payload) {
     std::lock_guard lock(watchers_mutex_);
     if (channel == "botcore_books") {
+        // "source:user" from instances of the previous version, which announced changed books
+        // instead of recording them, so a rolling upgrade misses none.
         const auto colon = payload.find(':');
-        // Our own commits are already in our books.
         if (book_changed_ && colon != std::string::npos &&
             payload.compare(0, colon, instance_tag_) != 0) {
             book_changed_(payload.substr(colon + 1));
@@ -241,6 +295,11 @@ void PgStore::listen() {
                 connection.exec("SELECT '_' || to_hex(hashtext(current_schema()))").text(0, 0);
             connection.exec("LISTEN botcore_books" + suffix + "; LISTEN botcore_revoked" + suffix +
                             "; LISTEN botcore_ticks" + suffix + "; LISTEN botcore_bots" + suffix);
+            // Changes committed before are in what is read from now on (or, after a
+            // reconnection, in the every-book announcement below).
+            const auto now = connection.exec(kUnended);
+            Unended unended{now.text(0, 0), now.text(0, 1)};
+            auto next_read = std::chrono::steady_clock::now() + kBookChangesInterval;
             {
                 std::lock_guard lock(watchers_mutex_);
                 listening_ = true;
@@ -249,7 +308,7 @@ void PgStore::listen() {
             if (listened_before) {
                 // Announcements may have been missed while away: every book may have changed,
                 // and the revocations are read again.
-                announce("botcore_books", "*:");
+                book_changed("");
                 const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count();
@@ -259,13 +318,19 @@ void PgStore::listen() {
             }
             listened_before = true;
             while (!stopping_) {
-                for (const auto& [channel, payload] :
-                     connection.notifications(std::chrono::milliseconds(200))) {
+                const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    next_read - std::chrono::steady_clock::now());
+                for (const auto& [channel, payload] : connection.notifications(
+                         std::clamp(wait, std::chrono::milliseconds(0), kBookChangesInterval))) {
                     if (channel.ends_with(suffix)) {
                         announce(
                             std::string_view(channel).substr(0, channel.size() - suffix.size()),
                             payload);
                     }
+                }
+                if (std::chrono::steady_clock::now() >= next_read) {
+                    read_book_changes(connection, unended);
+                    next_read = std::chrono::steady_clock::now() + kBookChangesInterval;
                 }
             }
         } catch (const ports::StoreUnavailable&) {
@@ -276,16 +341,18 @@ void PgStore::listen() {
     }
 }
 
-std::vector<std::exception_ptr> PgStore::commit_batch(std::vector<Batch>& batch) {
+std::vector<std::exception_ptr> PgStore::commit_batch(std::size_t committer,
+                                                      std::vector<Batch>& batch) {
+    auto& writer = writers_[committer];
     try {
-        if (!writer_ || !writer_->healthy()) {
-            writer_.reset();
-            writer_ = std::make_unique<Connection>(pooled_url(), pooled_statements());
+        if (!writer || !writer->healthy()) {
+            writer.reset();
+            writer = std::make_unique<Connection>(pooled_url(), pooled_statements());
         }
-        return writer_->run_batch(batch);
+        return writer->run_batch(batch);
     } catch (...) {
         // Whether it committed is unknown; the next batch starts on a new connection.
-        writer_.reset();
+        writer.reset();
         throw;
     }
 }
@@ -306,8 +373,10 @@ std::string PgStore::location() const {
 
 ports::EngineStats PgStore::stats() const {
     ports::EngineStats out;
-    out.commit_batches = committer_->batches();
-    out.committed_writes = committer_->items();
+    for (const auto& committer : committers_) {
+        out.commit_batches += committer->batches();
+        out.committed_writes += committer->items();
+    }
     out.connections_open = primary_.open();
     out.replicas = router_->replicas();
     return out;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +31,9 @@ struct PgSettings {
     ReadPreference history = ReadPreference::kSecondaryPreferred;    // trades, performance, audit
     ReadPreference analytics = ReadPreference::kSecondaryPreferred;  // candles, signals
     std::size_t max_batch = 512;
+    // Group-commit connections, each with its own queue: a user's (or symbol's) writes always
+    // take the same one, so they commit in order while the others' commits overlap.
+    int committers = 1;
 };
 
 // Users and sessions are in pg_store.cpp, trading in pg_trading_store.cpp, market data and bots
@@ -43,7 +47,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     std::vector<std::string> migrate(std::int64_t now_ms) override;
     int schema_version() override;
     std::string location() const override;
-    void flush() override { committer_->flush(); }
+    void flush() override;
     ports::EngineStats stats() const override;
 
     std::optional<ports::User> create_user(const ports::NewUser& user,
@@ -69,6 +73,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     int connections_active() const override;
 
     std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) override;
+    std::optional<std::int64_t> book_revision(std::string_view user_id) override;
     void commit(ports::TradingWrite write, Done done) override;
     std::optional<domain::Order> find_order(std::string_view user_id,
                                             std::string_view order_id) override;
@@ -96,9 +101,9 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     std::optional<ports::StoredBot> find_bot(std::string_view user_id) override;
     void watch_bots(std::function<void(const std::string& user_id)> changed) override;
 
-    // Every trading commit notifies the other instances on the channel botcore_books, every
-    // revocation on botcore_revoked (in the same transaction, so only committed changes are
-    // announced); one listener thread forwards them.
+    // Every group-commit batch records its books in book_changes, which the listener reads
+    // every 100 ms; revocations are announced on botcore_revoked in the revoking transaction.
+    // One listener thread forwards them.
     void watch_books(std::function<void(const std::string& user_id)> changed) override;
     void watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) override;
 
@@ -109,10 +114,22 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
 
   private:
     using Batch = std::vector<Command>;
-    std::vector<std::exception_ptr> commit_batch(std::vector<Batch>& batch);
+    std::vector<std::exception_ptr> commit_batch(std::size_t committer, std::vector<Batch>& batch);
+    CommitQueue<Batch>& committer_for(std::string_view key);
     void start_listening();
     void listen();
     void announce(std::string_view channel, const std::string& payload);
+    // The transactions that had not ended at a snapshot: from its xmax on, and those it saw
+    // running (an xid8[] literal).
+    struct Unended {
+        std::string from;
+        std::string running;
+    };
+    // Forwards the books changed by other instances in the transactions of `unended` that have
+    // ended since, and advances it to the current snapshot.
+    void read_book_changes(Connection& connection, Unended& unended);
+    void book_changed(const std::string& user_id);
+    void upkeep();
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
     // Where pooled connections go (the pooler, else the primary), and how they send statements.
     const std::string& pooled_url() const;
@@ -130,12 +147,17 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     std::once_flag listener_started_;
     std::condition_variable listening_started_;
     bool listening_ = false;  // guarded by watchers_mutex_
+    // Oldest running transaction ids seen by upkeep, oldest first: book_changes of transactions
+    // older than the front are older than a minute and have been read by every listener.
+    std::deque<std::string> upkeep_xmins_;
+    int upkeep_runs_ = 0;
     std::thread listener_;
     Pool primary_;
     std::unique_ptr<ReadRouter> router_;
-    std::unique_ptr<Connection> writer_;  // the group committer's own connection
+    std::vector<std::unique_ptr<Connection>> writers_;  // one per committer, used by it alone
     std::unique_ptr<ops::PeriodicTask> upkeep_;
-    std::unique_ptr<CommitQueue<Batch>> committer_;  // last: stops before the rest goes
+    // Last: they stop before the rest goes.
+    std::vector<std::unique_ptr<CommitQueue<Batch>>> committers_;
 };
 
 }  // namespace botcore::adapters::postgres

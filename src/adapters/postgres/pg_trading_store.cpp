@@ -124,6 +124,7 @@ constexpr Sql kLoadAccount{
     "load_account",
     "SELECT currency, initial_balance, balance, realized_pnl, fees_paid, funding_paid, "
     "maker_fee_rate, taker_fee_rate, revision FROM accounts WHERE user_id = $1"};
+constexpr Sql kBookRevision{"book_revision", "SELECT revision FROM accounts WHERE user_id = $1"};
 constexpr Sql kLoadPositions{
     "load_positions", "SELECT " BOTCORE_POSITION_COLUMNS " FROM positions WHERE user_id = $1"};
 constexpr Sql kLoadOpenOrders{"load_open_orders",
@@ -235,12 +236,16 @@ constexpr Sql kWriteAccount{
     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 0 ELSE botcore_stale_write() END",
     &kWriteAccounts, 1, 6};
 
-constexpr Sql kNotifyBooks{"notify_books",
-                           "SELECT pg_notify('botcore_books_' || "
-                           "to_hex(hashtext(current_schema())), p) FROM unnest($1::text[]) AS p"};
-constexpr Sql kNotifyBook{
-    "notify_book", "SELECT pg_notify('botcore_books_' || to_hex(hashtext(current_schema())), $1)",
-    &kNotifyBooks, 7, 0};
+// One row per batch, read by the other instances (PgStore::read_book_changes). Not a NOTIFY:
+// PostgreSQL lets notifying transactions commit one at a time, each holding its turn until the
+// synchronous replica has answered.
+constexpr Sql kRecordBookChanges{"record_book_changes",
+                                 "INSERT INTO book_changes (users, revisions, source) VALUES "
+                                 "($1::text[], $2::bigint[], ($3::text[])[1])"};
+constexpr Sql kRecordBookChange{"record_book_change",
+                                "INSERT INTO book_changes (users, revisions, source) "
+                                "VALUES (ARRAY[$1::text], ARRAY[$2::bigint], $3)",
+                                &kRecordBookChanges, 7, 0};
 
 constexpr Sql kFindOrder{
     "find_order", "SELECT " BOTCORE_ORDER_COLUMNS " FROM orders WHERE user_id = $1 AND id = $2"};
@@ -331,11 +336,39 @@ std::vector<Command> write_commands(const ports::TradingWrite& write, const std:
                                   payment.quantity.units(), payment.mark.units(),
                                   payment.rate.units(), payment.amount.units(), payment.time_ms)});
     }
-    out.push_back({&kNotifyBook, Params::of(tag + ":" + user_id)});
+    out.push_back({&kRecordBookChange, Params::of(user_id, write.revision + 1, tag)});
     return out;
 }
 
 }  // namespace
+
+namespace {
+
+// One statement, so one snapshot. Read are the batches of the transactions that had not ended
+// at the previous read: those from its snapshot's xmax on and those it saw running ($1, $2);
+// each transaction is read once, when it has ended, however long another one runs.
+constexpr Sql kBookChangesSince{
+    "book_changes_since",
+    "WITH s AS (SELECT pg_current_snapshot() AS snapshot), "
+    "c AS (SELECT b.xid, b.source, u.user_id, u.revision FROM book_changes b, "
+    "unnest(b.users, b.revisions) AS u (user_id, revision) "
+    "WHERE (b.xid >= $1::xid8 OR b.xid = ANY ($2::xid8[])) AND b.source <> $3) "
+    "SELECT pg_snapshot_xmax(s.snapshot)::text, "
+    "ARRAY(SELECT pg_snapshot_xip(s.snapshot))::text, c.user_id "
+    "FROM s LEFT JOIN c ON true ORDER BY c.xid, c.revision"};
+
+}  // namespace
+
+void PgStore::read_book_changes(Connection& connection, Unended& unended) {
+    const auto r =
+        connection.run(kBookChangesSince, Params::of(unended.from, unended.running, instance_tag_));
+    for (int i = 0; i < r.rows(); ++i) {
+        if (!r.is_null(i, 2)) {
+            book_changed(r.text(i, 2));
+        }
+    }
+    unended = {r.text(0, 0), r.text(0, 1)};
+}
 
 std::optional<domain::PortfolioState> PgStore::load_portfolio(std::string_view user_id) {
     auto connection = primary_.acquire();
@@ -367,8 +400,15 @@ std::optional<domain::PortfolioState> PgStore::load_portfolio(std::string_view u
     return state;
 }
 
+std::optional<std::int64_t> PgStore::book_revision(std::string_view user_id) {
+    auto connection = primary_.acquire();
+    const auto r = connection->run(kBookRevision, Params::of(user_id));
+    return r.rows() > 0 ? std::optional(r.integer(0, 0)) : std::nullopt;
+}
+
 void PgStore::commit(ports::TradingWrite write, Done done) {
-    committer_->submit(write_commands(write, instance_tag_), std::move(done));
+    auto commands = write_commands(write, instance_tag_);
+    committer_for(write.account.user_id).submit(std::move(commands), std::move(done));
 }
 
 std::optional<domain::Order> PgStore::find_order(std::string_view user_id,

@@ -196,10 +196,23 @@ constexpr const char* kAccountRevision = R"sql(
 ALTER TABLE accounts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The log of changed books that the instances of a PostgreSQL cluster read from each other
+// (users and revisions as JSON arrays here); an embedded store serves one instance and leaves it
+// empty.
+constexpr const char* kBookChanges = R"sql(
+CREATE TABLE book_changes (
+    id        INTEGER PRIMARY KEY,
+    source    TEXT NOT NULL,
+    users     TEXT NOT NULL,
+    revisions TEXT NOT NULL
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial_schema", kInitialSchema},
     Migration{2, "bot_settings", kBotSettings},
     Migration{3, "account_revision", kAccountRevision},
+    Migration{4, "book_changes", kBookChanges},
 };
 
 }  // namespace

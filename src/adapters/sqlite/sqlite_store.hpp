@@ -50,6 +50,7 @@ class SqliteStore final : public ports::StoreEngine {
 
     // TradingStore
     std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) override;
+    std::optional<std::int64_t> book_revision(std::string_view user_id) override;
     void commit(ports::TradingWrite write, Done done) override;
     std::optional<domain::Order> find_order(std::string_view user_id,
                                             std::string_view order_id) override;

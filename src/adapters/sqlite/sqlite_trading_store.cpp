@@ -259,6 +259,13 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
 
 }  // namespace
 
+std::optional<std::int64_t> SqliteStore::book_revision(std::string_view user_id) {
+    auto connection = reader();
+    auto s = connection->prepare("SELECT revision FROM accounts WHERE user_id = ?");
+    s.bind(1, user_id);
+    return s.step() ? std::optional(s.integer(0)) : std::nullopt;
+}
+
 std::optional<domain::PortfolioState> SqliteStore::load_portfolio(std::string_view user_id) {
     auto connection = reader();
     // One read transaction, so the account, positions and orders are one consistent snapshot.
