@@ -125,8 +125,8 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step, int att
             bool fresh = false;
             auto* portfolio = load(book, load_error, fresh);
             outcome = step(portfolio, load_error);
-            if (portfolio != nullptr && !fresh && outcome.changes.empty() &&
-                attempt + 1 < kMaxAttempts && moved_elsewhere(*book)) {
+            if (outcome.answered_unchanged && !fresh && attempt + 1 < kMaxAttempts &&
+                moved_elsewhere(*book)) {
                 ++attempt;  // decided on a stale copy: decided again, unanswered so far
                 continue;
             }

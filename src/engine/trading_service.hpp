@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -181,6 +182,9 @@ class TradingService {
     struct Outcome {
         domain::Changes changes;
         std::function<void(std::exception_ptr)> after;
+        // A client's command answered without changes: with confirm_refusals, it is decided
+        // again if the copy of the book it was decided on turns out stale.
+        bool answered_unchanged = false;
     };
     // portfolio is null when the book could not be loaded; load_error says why.
     using Step =
@@ -216,7 +220,11 @@ class TradingService {
                 };
                 auto outcome = body(*portfolio, deferring);
                 answer->deciding = false;
+                if (answer->now && !outcome.changes.empty()) {
+                    throw std::logic_error("a command answered before its changes were committed");
+                }
                 if (answer->now) {
+                    outcome.answered_unchanged = true;
                     outcome.after = [after = std::move(outcome.after), answer,
                                      reply](std::exception_ptr error) {
                         if (after) {

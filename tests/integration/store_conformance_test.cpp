@@ -446,6 +446,8 @@ TEST_P(StoreConformance, AWriteOnAStaleRevisionIsRefusedAndChangesNothing) {
     first.account.balance = Decimal::from_integer(9000);
     ASSERT_EQ(commit_as_is(first), nullptr);
     EXPECT_EQ(store().load_portfolio("u1")->revision, 1);
+    EXPECT_EQ(store().book_revision("u1"), 1);
+    EXPECT_EQ(store().book_revision("nobody"), std::nullopt);
 
     // Computed from the same state as the first: another instance's copy, now stale.
     auto stale = write_of("u1", {.orders = {order("u1", "o2", 2000)}});
@@ -462,6 +464,7 @@ TEST_P(StoreConformance, AWriteOnAStaleRevisionIsRefusedAndChangesNothing) {
     stale.revision = 1;  // read again: accepted
     EXPECT_EQ(commit_as_is(stale), nullptr);
     EXPECT_EQ(store().load_portfolio("u1")->revision, 2);
+    EXPECT_EQ(store().book_revision("u1"), 2);
 }
 
 TEST_P(StoreConformance, ConcurrentCommitsAreEachDurableAndAnsweredOnce) {

@@ -89,8 +89,11 @@ constexpr Sql kTableSizes{
 // instances.
 constexpr auto kBookChangesInterval = std::chrono::milliseconds(100);
 // Upkeep (every second) prunes book_changes every 30 runs, deleting what was committed before
-// the oldest running transaction of two prunes ago: over a minute old, read by every listener.
+// the oldest running transaction of two prunes ago: ended over a minute ago, so read by every
+// listener that reads at least every minute. One that went longer between reads (stalled
+// while its connection stayed up) may have missed rows, and takes every book as changed.
 constexpr int kBookChangesPruneEvery = 30;
+constexpr auto kBookChangesStall = std::chrono::seconds(30);
 constexpr Sql kPruneBookChanges{"prune_book_changes",
                                 "DELETE FROM book_changes WHERE xid < $1::xid8"};
 // The oldest transaction still running (or the next to start): every one before it has ended.
@@ -142,8 +145,24 @@ CommitQueue<PgStore::Batch>& PgStore::committer_for(std::string_view key) {
 }
 
 void PgStore::flush() {
-    for (auto& committer : committers_) {
-        committer->flush();
+    // A commit's callback may submit to another committer (one already flushed): until a
+    // round commits nothing more.
+    const auto committed = [this] {
+        std::uint64_t total = 0;
+        for (const auto& committer : committers_) {
+            total += committer->items();
+        }
+        return total;
+    };
+    for (auto before = committed();;) {
+        for (auto& committer : committers_) {
+            committer->flush();
+        }
+        const auto after = committed();
+        if (after == before) {
+            return;
+        }
+        before = after;
     }
 }
 
@@ -182,6 +201,7 @@ Statements PgStore::pooled_statements() const {
 }
 
 PgStore::~PgStore() {
+    flush();  // nothing left for one committer to hand to another already gone
     committers_.clear();
     upkeep_.reset();
     stopping_ = true;
@@ -255,8 +275,8 @@ void PgStore::book_changed(const std::string& user_id) {
 void PgStore::announce(std::string_view channel, const std::string& payload) {
     std::lock_guard lock(watchers_mutex_);
     if (channel == "botcore_books") {
-        // "source:user" from instances of the previous version, which announced changed books
-        // instead of recording them, so a rolling upgrade misses none.
+        // "source:user" from instances of the version before book_changes, which announced
+        // changed books instead (they do not read book_changes: see docs/ARCHITECTURE.md).
         const auto colon = payload.find(':');
         if (book_changed_ && colon != std::string::npos &&
             payload.compare(0, colon, instance_tag_) != 0) {
@@ -288,7 +308,8 @@ void PgStore::listen() {
     bool listened_before = false;
     while (!stopping_) {
         try {
-            Connection connection(settings_.url);
+            // Unprepared: the read of book_changes is planned for its actual bounds each time.
+            Connection connection(settings_.url, Statements::kUnprepared);
             // Channels are per database; the schema's suffix keeps clusters that share a
             // database in different schemas apart.
             const auto suffix =
@@ -299,7 +320,8 @@ void PgStore::listen() {
             // reconnection, in the every-book announcement below).
             const auto now = connection.exec(kUnended);
             Unended unended{now.text(0, 0), now.text(0, 1)};
-            auto next_read = std::chrono::steady_clock::now() + kBookChangesInterval;
+            auto last_read = std::chrono::steady_clock::now();
+            auto next_read = last_read + kBookChangesInterval;
             {
                 std::lock_guard lock(watchers_mutex_);
                 listening_ = true;
@@ -328,8 +350,13 @@ void PgStore::listen() {
                             payload);
                     }
                 }
-                if (std::chrono::steady_clock::now() >= next_read) {
+                if (const auto now = std::chrono::steady_clock::now(); now >= next_read) {
                     read_book_changes(connection, unended);
+                    if (now - last_read > kBookChangesStall) {
+                        // Away long enough for rows it had not read to be pruned.
+                        book_changed("");
+                    }
+                    last_read = now;
                     next_read = std::chrono::steady_clock::now() + kBookChangesInterval;
                 }
             }
