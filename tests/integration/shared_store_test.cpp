@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -71,6 +72,25 @@ struct Instance {
     ports::StoreEngine& store;
     market::PriceBook prices;
     TradingService trading;
+};
+
+// The user ids a watcher was called with, from any thread.
+class Heard {
+  public:
+    std::function<void(const std::string&)> watcher() {
+        return [this](const std::string& user_id) {
+            std::lock_guard lock(mutex_);
+            heard_.push_back(user_id);
+        };
+    }
+    bool is(const std::vector<std::string>& expected) {
+        std::lock_guard lock(mutex_);
+        return heard_ == expected;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::vector<std::string> heard_;
 };
 
 class SharedStoreTest : public testing::EngineTest {
@@ -218,16 +238,8 @@ TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
 // Each change reaches the other instances once, when its transaction has ended, however late
 // that is and however long another transaction runs beside it.
 TEST_P(SharedStoreTest, EveryCommittedChangeIsForwardedToTheOthersOnce) {
-    std::mutex mutex;
-    std::vector<std::string> changed;
-    second_store->watch_books([&](const std::string& user_id) {
-        std::lock_guard lock(mutex);
-        changed.push_back(user_id);
-    });
-    const auto changed_is = [&](const std::vector<std::string>& expected) {
-        std::lock_guard lock(mutex);
-        return changed == expected;
-    };
+    Heard changed;
+    second_store->watch_books(changed.watcher());
     // A batch of another instance that began before the order's and commits after it.
     adapters::postgres::Connection late(engine_->url());
     late.exec("BEGIN");
@@ -237,11 +249,11 @@ TEST_P(SharedStoreTest, EveryCommittedChangeIsForwardedToTheOthersOnce) {
     // A change of our own is not forwarded to ourselves.
     ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
     ASSERT_TRUE(a.market(domain::Side::kSell, "1").has_value());
-    EXPECT_TRUE(testing::wait_for([&] { return changed_is({"u1"}); }));
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1"}); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several reads meanwhile
-    EXPECT_TRUE(changed_is({"u1"}));
+    EXPECT_TRUE(changed.is({"u1"}));
     late.exec("COMMIT");
-    EXPECT_TRUE(testing::wait_for([&] { return changed_is({"u1", "u7", "u8"}); }));
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1", "u7", "u8"}); }));
     // A batch rolled back is never forwarded.
     late.exec("BEGIN");
     late.exec(
@@ -249,7 +261,7 @@ TEST_P(SharedStoreTest, EveryCommittedChangeIsForwardedToTheOthersOnce) {
     late.exec("ROLLBACK");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     second_store->watch_books({});
-    EXPECT_TRUE(changed_is({"u1", "u7", "u8"}));
+    EXPECT_TRUE(changed.is({"u1", "u7", "u8"}));
 }
 
 // The position opened through b a moment ago is not known to a's copy of the book yet (the
@@ -318,20 +330,13 @@ TEST_P(SharedStoreTest, TicksPublishedByOneInstanceReachTheOthersExactly) {
 }
 
 TEST_P(SharedStoreTest, BotSettingsSavedThroughOneInstanceAreAnnouncedToTheOthers) {
-    std::mutex mutex;
-    std::vector<std::string> changed;
-    second_store->watch_bots([&](const std::string& user_id) {
-        std::lock_guard lock(mutex);
-        changed.push_back(user_id);
-    });
+    Heard changed;
+    second_store->watch_bots(changed.watcher());
     std::promise<std::exception_ptr> saved;
     store().save_bot({"u1", R"({"enabled":true})", 5},
                      [&saved](std::exception_ptr e) { saved.set_value(e); });
     ASSERT_EQ(saved.get_future().get(), nullptr);
-    EXPECT_TRUE(testing::wait_for([&] {
-        std::lock_guard lock(mutex);
-        return changed == std::vector<std::string>{"u1"};
-    }));
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1"}); }));
     EXPECT_EQ(second_store->find_bot("u1")->settings_json, R"({"enabled":true})");
     second_store->watch_bots({});
 }
