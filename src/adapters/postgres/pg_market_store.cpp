@@ -38,7 +38,8 @@ constexpr Sql kSaveBot{
 constexpr Sql kAllBots{"all_bots", "SELECT user_id, settings, updated_ms FROM bot_settings"};
 constexpr Sql kFindBot{"find_bot",
                        "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = $1"};
-// Announced with the save, so the instance running the user's bot applies the new settings.
+// Announced in the save's transaction, so the instance running the user's bot applies the new
+// settings.
 constexpr Sql kAnnounceBot{
     "announce_bot", "SELECT pg_notify('botcore_bots_' || to_hex(hashtext(current_schema())), $1)"};
 
@@ -95,10 +96,19 @@ std::optional<ports::MarketStore::StoredAnalysis> PgStore::find_analysis(std::st
 }
 
 void PgStore::save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) {
-    std::vector<Command> commands;
-    commands.push_back({&kSaveBot, Params::of(bot.user_id, bot.settings_json, bot.updated_ms)});
-    commands.push_back({&kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id)});
-    committer_for(bot.user_id).submit(std::move(commands), std::move(done));
+    // A transaction of its own, not a group-commit batch: its NOTIFY would make the whole batch
+    // take turns with every other notifying transaction (docs/ARCHITECTURE.md, book_changes).
+    std::exception_ptr error;
+    try {
+        auto connection = primary_.acquire();
+        Transaction tx(*connection);
+        connection->run(kSaveBot, Params::of(bot.user_id, bot.settings_json, bot.updated_ms));
+        connection->run(kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id));
+        tx.commit();
+    } catch (const ports::StoreUnavailable&) {
+        error = std::current_exception();
+    }
+    done(error);
 }
 
 std::optional<ports::StoredBot> PgStore::find_bot(std::string_view user_id) {

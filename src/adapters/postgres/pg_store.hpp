@@ -1,5 +1,5 @@
 // The shared Store: PostgreSQL through libpq. Reads use a pooled connection on the primary or,
-// by read preference, a replica; trading, market and bot writes go through group commit
+// by read preference, a replica; trading and market writes go through group commit
 // (one pipelined transaction for many commands, each caller answered after the commit).
 #pragma once
 
