@@ -5,6 +5,8 @@
 #   pg_client_setup NAME "$@"   sets url, duration, client_counts (an array), psql and pgbench;
 #                               prints the script's usage (its lines starting "#   bench/")
 #                               and exits 2 when arguments are missing.
+#   pg_client_scratch NAME TABLE...  sets work (a temporary directory) and, on exit, removes it
+#                               and drops the tables.
 #   sql ...                     psql on $url, quiet, stopping at the first error.
 # PGBIN overrides where the client binaries are found.
 
@@ -26,6 +28,18 @@ pg_client_setup() {
   psql=$(pg_bin psql)
   # shellcheck disable=SC2034  # used by the sourcing script
   pgbench=$(pg_bin pgbench)
+}
+
+pg_client_scratch() {
+  work=$(mktemp -d "/tmp/botcore-$1-XXXXXX")
+  shift
+  scratch_tables=$(IFS=,; echo "$*")
+  # shellcheck disable=SC2317  # called by the trap
+  pg_client_cleanup() {
+    sql -c "drop table if exists $scratch_tables" 2>/dev/null || true
+    rm -rf "$work"
+  }
+  trap pg_client_cleanup EXIT
 }
 
 pg_bin() {  # newest installed server-side client, else whatever is on PATH

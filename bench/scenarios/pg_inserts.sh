@@ -17,12 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/pg_client.sh"
 pg_client_setup pg_inserts "$@"
 
-work=$(mktemp -d /tmp/botcore-pg-inserts-XXXXXX)
-cleanup() {
-  sql -c "drop table if exists bench_inserts" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+pg_client_scratch pg-inserts bench_inserts
 
 sql -c "select 1" >/dev/null || die "cannot connect to $url"
 sql <<'SQL'

@@ -17,12 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/pg_client.sh"
 pg_client_setup pg_notify_commits "$@"
 
-work=$(mktemp -d /tmp/botcore-pg-notify-XXXXXX)
-cleanup() {
-  sql -c "drop table if exists bench_notify, bench_changes" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+pg_client_scratch pg-notify bench_notify bench_changes
 
 sql -c "drop table if exists bench_notify, bench_changes; create table bench_notify (id bigserial primary key, v text)"
 sql -c "create table bench_changes (xid xid8 not null default pg_current_xact_id(), source text not null, users text[] not null, revisions bigint[] not null); create index on bench_changes (xid)"

@@ -40,6 +40,14 @@ GroupCommitter::Work insert(std::int64_t id) {
     };
 }
 
+// Inserts, then fails: its insert must not stay.
+GroupCommitter::Work insert_then_fail(std::int64_t id) {
+    return [id](Connection& c) {
+        c.prepare("INSERT INTO items (id, value) VALUES (?, 'x')").bind_all(id).step();
+        throw std::runtime_error("rule broken half-way");
+    };
+}
+
 TEST_F(GroupCommitTest, EveryCallerIsToldAfterItsWriteCommitted) {
     std::atomic<int> committed{0};
     {
@@ -81,12 +89,7 @@ TEST_F(GroupCommitTest, AFailingWriteRollsBackAloneAndIsReported) {
     GroupCommitter committer(connection, connection_mutex);
     std::vector<std::exception_ptr> outcomes(3);
     committer.submit(insert(1), [&](std::exception_ptr e) { outcomes[0] = e; });
-    committer.submit(
-        [](Connection& c) {
-            c.prepare("INSERT INTO items (id, value) VALUES (2, 'x')").step();
-            throw std::runtime_error("rule broken half-way");
-        },
-        [&](std::exception_ptr e) { outcomes[1] = e; });
+    committer.submit(insert_then_fail(2), [&](std::exception_ptr e) { outcomes[1] = e; });
     committer.submit(insert(3), [&](std::exception_ptr e) { outcomes[2] = e; });
     committer.flush();
     EXPECT_EQ(outcomes[0], nullptr);
@@ -114,12 +117,7 @@ TEST_F(GroupCommitTest, AFailureInABatchRunsTheOthersAgainAndKeepsThemOnce) {
                 c.prepare("INSERT INTO items (id, value) VALUES (2, 'x')").step();
             },
             [&](std::exception_ptr e) { outcomes[1] = e; });
-        committer.submit(
-            [](Connection& c) {
-                c.prepare("INSERT INTO items (id, value) VALUES (3, 'x')").step();
-                throw std::runtime_error("rule broken half-way");
-            },
-            [&](std::exception_ptr e) { outcomes[2] = e; });
+        committer.submit(insert_then_fail(3), [&](std::exception_ptr e) { outcomes[2] = e; });
         committer.submit(insert(4), [&](std::exception_ptr e) { outcomes[3] = e; });
     }
     committer.flush();
