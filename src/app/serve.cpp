@@ -192,6 +192,13 @@ void add_websocket_collectors(ops::MetricsRegistry& metrics, const net::HttpServ
         out.sample("websocket_slow_closes_total", "", ws.slow_closes.load());
         out.family("websocket_client_messages_total", "counter", "Messages received from clients.");
         out.sample("websocket_client_messages_total", "", ws.client_messages.load());
+        out.family("websocket_messages_sent_total", "counter",
+                   "Messages written to WebSocket connections.");
+        out.sample("websocket_messages_sent_total", "", ws.messages_sent.load());
+        out.family("websocket_socket_writes_total", "counter",
+                   "Gathered socket writes that carried them: a connection's pending messages go "
+                   "out together.");
+        out.sample("websocket_socket_writes_total", "", ws.socket_writes.load());
         out.family("websocket_messages_published_total", "counter",
                    "Messages published (each serialized once).");
         out.sample("websocket_messages_published_total", "", hub.published.load());

@@ -14,10 +14,10 @@
 
 #include "api/api_error.hpp"
 #include "domain/symbol.hpp"
+#include "net/gather_stream.hpp"
 #include "realtime/channel.hpp"
 #include "realtime/client_message.hpp"
 #include "realtime/rate_limiter.hpp"
-#include "realtime/send_queue.hpp"
 #include "realtime/server_messages.hpp"
 
 namespace botcore::net {
@@ -50,18 +50,18 @@ std::optional<std::string> bearer_token(const api::HttpRequest& request) {
 }
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
-                         public realtime::Subscriber {
+                         public realtime::Subscriber,
+                         private GatherStream::Listener {
   public:
     // slot: the user's connection slot when the upgrade was authenticated, else none yet.
     WebSocketSession(beast::tcp_stream&& stream, WebSocketContext& context, std::size_t shard,
                      std::optional<realtime::UserSlot> slot)
-        : ws_(std::move(stream)),
+        : ws_(std::move(stream), context.settings.send_queue_messages, context.counters),
           context_(context),
           settings_(context.settings),
           shard_(shard),
           slot_(std::move(slot)),
           user_(slot_ ? std::optional(slot_->user_id) : std::nullopt),
-          queue_(settings_.send_queue_messages),
           limiter_(settings_.client_messages_per_minute, 60'000),
           timer_(ws_.get_executor()) {}
 
@@ -82,7 +82,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
     void send_error(std::string_view code, std::string_view message) {
         send(realtime::error_message(code, message));
     }
-    void write_next();
+    void drained() override;
     // Drops a connection whose write has been stuck longer than the stall timeout.
     bool abort_if_stalled();
     void close_with(websocket::close_code code, std::string_view reason);
@@ -91,30 +91,28 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
     void on_timer();
     void leave();
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<GatherStream> ws_;
     WebSocketContext& context_;
     const WebSocketSettings& settings_;
     const std::size_t shard_;
     std::optional<realtime::UserSlot> slot_;
     std::optional<std::string> user_;
-    realtime::SendQueue queue_;
     realtime::RateLimiter limiter_;
     asio::steady_timer timer_;
     beast::flat_buffer buffer_;
     std::vector<std::string> channels_;
     bool follows_account_ = false;
-    realtime::Message writing_;  // the payload of the write in flight, kept alive until it ends
-    Clock::time_point write_started_{};
     Clock::time_point last_received_ = Clock::now();
     bool ping_in_flight_ = false;
     bool closing_ = false;                                  // no more messages are queued or read
-    std::optional<websocket::close_reason> pending_close_;  // sent once the write in flight ends
+    std::optional<websocket::close_reason> pending_close_;  // sent once the queue is written
     bool ended_ = false;
 };
 
 awaitable<void> WebSocketSession::run(std::shared_ptr<WebSocketSession> self,
                                       BeastRequest request) {
     auto& ws = self->ws_;
+    ws.next_layer().bind(self, self.get());
     beast::get_lowest_layer(ws).expires_never();
     // The handshake and closing handshake are bounded; idleness is our own 5-minute rule.
     ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
@@ -291,7 +289,8 @@ void WebSocketSession::unsubscribe(const std::vector<std::string>& names) {
 }
 
 bool WebSocketSession::abort_if_stalled() {
-    if (!writing_ || Clock::now() - write_started_ <= settings_.stall_timeout) {
+    const auto& stream = ws_.next_layer();
+    if (!stream.writing() || Clock::now() - stream.write_started() <= settings_.stall_timeout) {
         return false;
     }
     // The client has not read for a long time (its TCP window is full): a close frame would
@@ -306,39 +305,19 @@ bool WebSocketSession::abort_if_stalled() {
 }
 
 void WebSocketSession::deliver(const realtime::Message& message) {
-    if (abort_if_stalled() || closing_) {
+    if (abort_if_stalled() || closing_ || ws_.next_layer().failed()) {
         return;
     }
-    if (queue_.push(message) == realtime::SendQueue::Push::kOverflow) {
+    if (ws_.next_layer().push(message) == realtime::SendQueue::Push::kOverflow) {
         context_.counters.slow_closes.fetch_add(1, std::memory_order_relaxed);
         close_with(websocket::close_code::policy_error, "too slow: send queue full");
-        return;
-    }
-    if (!writing_) {
-        write_next();
     }
 }
 
-void WebSocketSession::write_next() {
-    auto next = queue_.pop();
-    if (!next) {
-        return;
+void WebSocketSession::drained() {
+    if (pending_close_) {
+        start_close();
     }
-    writing_ = std::move(*next);
-    write_started_ = Clock::now();
-    ws_.async_write(asio::buffer(writing_->text),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        self->writing_.reset();
-                        if (ec) {
-                            self->closing_ = true;
-                            return;
-                        }
-                        if (self->pending_close_) {
-                            self->start_close();
-                        } else {
-                            self->write_next();
-                        }
-                    });
 }
 
 // What is already queued (an error explaining the close) still goes out first; nothing more is
@@ -349,22 +328,18 @@ void WebSocketSession::close_with(websocket::close_code code, std::string_view r
     }
     closing_ = true;
     pending_close_ = websocket::close_reason(code, reason);
-    if (!writing_) {
+    if (ws_.next_layer().idle()) {
         start_close();
     } else {
-        arm_timer(settings_.stall_timeout);  // the write in flight may never complete
+        arm_timer(settings_.stall_timeout);  // the queue's write may never complete
     }
 }
 
-// With no write in flight: the rest of the queue, then the close frame.
+// Everything queued is written: the close frame.
 void WebSocketSession::start_close() {
-    if (!queue_.empty()) {
-        write_next();
-        return;
-    }
-    ws_.async_close(*pending_close_, [self = shared_from_this()](boost::system::error_code) {
-        self->timer_.cancel();
-    });
+    const auto reason = *std::exchange(pending_close_, std::nullopt);
+    ws_.async_close(
+        reason, [self = shared_from_this()](boost::system::error_code) { self->timer_.cancel(); });
 }
 
 void WebSocketSession::arm_timer(std::chrono::seconds after) {
@@ -381,7 +356,7 @@ void WebSocketSession::on_timer() {
         return;
     }
     if (closing_) {
-        if (writing_) {
+        if (ws_.next_layer().writing()) {
             arm_timer(settings_.stall_timeout);
         }
         return;

@@ -34,6 +34,8 @@ struct WebSocketCounters {
     std::atomic<std::uint64_t> refused{0};  // bad token or over the per-user limit
     std::atomic<std::uint64_t> slow_closes{0};
     std::atomic<std::uint64_t> client_messages{0};
+    std::atomic<std::uint64_t> messages_sent{0};  // messages handed to the sockets
+    std::atomic<std::uint64_t> socket_writes{0};  // gathered writes that carried them
 };
 
 }  // namespace botcore::net

@@ -1,6 +1,6 @@
 // A WebSocket connection's bounded outgoing queue. Messages are shared, immutable payloads
-// (serialized once per broadcast). A message with a coalescing key replaces a queued one with
-// the same key, so a slow reader gets the newest price rather than every price; anything that
+// (serialized and framed once per broadcast). A message with a coalescing key replaces a queued one
+// with the same key, so a slow reader gets the newest price rather than every price; anything that
 // would grow the queue past its capacity is refused and the connection is to be closed.
 #pragma once
 
@@ -8,18 +8,27 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "realtime/websocket_frame.hpp"
 
 namespace botcore::realtime {
 
 struct Payload {
-    std::string text;
+    std::string frame;  // the whole WebSocket frame: its header, then the text
+    std::size_t header_size = 0;
     std::string coalesce_key;  // empty: never replaced (orders, trades, errors...)
+
+    std::string_view text() const { return std::string_view(frame).substr(header_size); }
 };
 using Message = std::shared_ptr<const Payload>;
 
-inline Message make_message(std::string text, std::string coalesce_key = {}) {
-    return std::make_shared<const Payload>(Payload{std::move(text), std::move(coalesce_key)});
+inline Message make_message(std::string_view text, std::string coalesce_key = {}) {
+    auto frame = text_frame(text);
+    const auto header_size = frame.size() - text.size();
+    return std::make_shared<const Payload>(
+        Payload{std::move(frame), header_size, std::move(coalesce_key)});
 }
 
 class SendQueue {

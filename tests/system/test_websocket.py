@@ -684,6 +684,51 @@ def test_candle_subscribers_receive_the_closed_candle_when_the_next_interval_sta
     assert (c["open"], c["high"], c["low"], c["close"]) == ("10.5", "11.25", "10.25", "10.25"), c
 
 
+def test_the_messages_of_one_price_reach_a_connection_in_one_socket_write(make_server, connect):
+    # A price and its open candles are published together; the connection's pending frames go
+    # out in one gathered write, not one system call each. A server of its own: no other
+    # connection writes while the counters are compared.
+    s = make_server(**MANUAL)
+    user = User(s)
+    client = connect(s, token=user.token)
+    client.subscribe("prices:ADAUSDT", "candles:ADAUSDT:1m", "candles:ADAUSDT:5m")
+    sent = metric_value(s, "websocket_messages_sent_total")
+    writes = metric_value(s, "websocket_socket_writes_total")
+    user.post_price("ADAUSDT", "0.4567")
+    got = [client.expect(what=f"message {i + 1} of 3") for i in range(3)]
+    assert sorted(m["type"] for m in got) == ["candle", "candle", "price"], got
+    assert metric_value(s, "websocket_messages_sent_total") - sent == 3
+    assert metric_value(s, "websocket_socket_writes_total") - writes == 1
+
+
+def test_client_pings_are_answered_in_turn_while_prices_stream(server, connect):
+    # Pongs are written by the same writer as the messages: every frame arrives whole.
+    user = User(server)
+    client = connect(server, token=user.token)
+    client.subscribe("prices:AVAXUSDT")
+    for i in range(20):
+        user.post_price("AVAXUSDT", f"35.{i + 10}")
+        if i % 5 == 0:
+            client.ws.ping(f"p{i}")
+    prices, pongs = [], []
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline and (len(pongs) < 4 or "35.29" not in prices):
+        kind, payload = client.frame(deadline - time.monotonic())
+        if kind == "text":
+            msg = json.loads(payload)
+            assert msg["type"] == "price" and msg["symbol"] == "AVAXUSDT", msg
+            prices.append(msg["price"])
+        elif kind == "pong":
+            pongs.append(payload.decode())
+        else:
+            assert kind in ("ping", "timeout"), (kind, payload)
+    assert pongs == ["p0", "p5", "p10", "p15"], pongs
+    # A reader that keeps up may still see an older queued price replaced by a newer one,
+    # never out of order.
+    assert prices and prices[-1] == "35.29", prices
+    assert prices == sorted(prices, key=Decimal), prices
+
+
 # ====================================================================== account events
 
 

@@ -32,7 +32,7 @@ struct ManualShards {
 struct Recorder : Subscriber {
     std::vector<std::string> received;
     int restarts = 0;
-    void deliver(const Message& message) override { received.push_back(message->text); }
+    void deliver(const Message& message) override { received.emplace_back(message->text()); }
     void close_for_restart() override { ++restarts; }
 };
 

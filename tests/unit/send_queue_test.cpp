@@ -11,8 +11,8 @@ TEST(SendQueue, KeepsOrderOfMessagesWithoutKeys) {
     SendQueue queue(4);
     queue.push(make_message("a"));
     queue.push(make_message("b"));
-    EXPECT_EQ((*queue.pop())->text, "a");
-    EXPECT_EQ((*queue.pop())->text, "b");
+    EXPECT_EQ((*queue.pop())->text(), "a");
+    EXPECT_EQ((*queue.pop())->text(), "b");
     EXPECT_FALSE(queue.pop());
 }
 
@@ -22,8 +22,8 @@ TEST(SendQueue, ANewerPriceReplacesTheQueuedOneInItsPlace) {
     queue.push(make_message("eth 1", "prices:ETHUSDT"));
     EXPECT_EQ(queue.push(make_message("btc 2", "prices:BTCUSDT")), SendQueue::Push::kReplaced);
     EXPECT_EQ(queue.size(), 2u);
-    EXPECT_EQ((*queue.pop())->text, "btc 2");
-    EXPECT_EQ((*queue.pop())->text, "eth 1");
+    EXPECT_EQ((*queue.pop())->text(), "btc 2");
+    EXPECT_EQ((*queue.pop())->text(), "eth 1");
     EXPECT_EQ(queue.coalesced(), 1u);
 }
 
@@ -50,7 +50,7 @@ TEST(SendQueue, MemoryIsBoundedUnderAFloodOfPrices) {
         ASSERT_NE(queue.push(make_message(std::to_string(i), symbol)), SendQueue::Push::kOverflow);
     }
     EXPECT_EQ(queue.size(), 3u);
-    EXPECT_EQ((*queue.pop())->text, "9999");  // S0's newest; S0 was queued first
+    EXPECT_EQ((*queue.pop())->text(), "9999");  // S0's newest; S0 was queued first
 }
 
 TEST(SendQueue, AQueueThatNeverEmptiesKeepsItsOrderAndBound) {
@@ -58,7 +58,7 @@ TEST(SendQueue, AQueueThatNeverEmptiesKeepsItsOrderAndBound) {
     queue.push(make_message("0"));
     for (int i = 1; i < 1'000; ++i) {
         ASSERT_EQ(queue.push(make_message(std::to_string(i))), SendQueue::Push::kQueued);
-        ASSERT_EQ((*queue.pop())->text, std::to_string(i - 1));
+        ASSERT_EQ((*queue.pop())->text(), std::to_string(i - 1));
         ASSERT_EQ(queue.size(), 1u);
     }
 }
