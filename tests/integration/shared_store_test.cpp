@@ -11,6 +11,7 @@
 
 #include "adapters/postgres/pg_connection.hpp"
 #include "adapters/postgres/pg_partition.hpp"
+#include "adapters/postgres/pg_store.hpp"
 #include "engine/bot_service.hpp"
 #include "engine/trading_service.hpp"
 #include "store_engines.hpp"
@@ -262,6 +263,53 @@ TEST_P(SharedStoreTest, EveryCommittedChangeIsForwardedToTheOthersOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     second_store->watch_books({});
     EXPECT_TRUE(changed.is({"u1", "u7", "u8"}));
+}
+
+// book_changes does not grow: a row goes once every listener has had two upkeep steps to read
+// it, and never while a transaction that began before it still runs.
+TEST_P(SharedStoreTest, BookChangesArePrunedOnceEveryListenerCouldReadThem) {
+    auto* primary = dynamic_cast<adapters::postgres::PgStore*>(&store());
+    ASSERT_NE(primary, nullptr);
+    Heard changed;
+    second_store->watch_books(changed.watcher());
+    adapters::postgres::Connection sql(engine_->url());
+    const auto rows = [&sql](std::string_view where) {
+        return std::stoi(
+            sql.exec("SELECT count(*) FROM book_changes WHERE " + std::string(where)).text(0, 0));
+    };
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1"}); }));
+    adapters::postgres::Connection late(engine_->url());
+    late.exec("BEGIN");
+    late.exec(
+        "INSERT INTO book_changes (users, revisions, source) VALUES ('{u7}', '{3}', 'other')");
+    const auto late_xid = late.exec("SELECT pg_current_xact_id()::text").text(0, 0);
+    const auto before_late = "xid < '" + late_xid + "'::xid8";
+    const auto from_late = "xid >= '" + late_xid + "'::xid8";
+    ASSERT_TRUE(a.market(domain::Side::kSell, "1").has_value());  // commits after late began
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1", "u1"}); }));
+    ASSERT_GE(rows(before_late), 1);
+    ASSERT_EQ(rows(from_late), 1);  // late's own row is not visible outside it yet
+    for (int step = 0; step < 3; ++step) {
+        primary->prune_book_changes();
+    }
+    EXPECT_EQ(rows(before_late), 0);
+    EXPECT_EQ(rows(from_late), 1);  // the order's: late still runs
+    late.exec("COMMIT");
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1", "u1", "u7"}); }));
+    EXPECT_EQ(rows(from_late), 2);
+    // A row committed a moment ago outlives the next step, which may not have given the other
+    // listeners time to read it.
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    primary->prune_book_changes();
+    EXPECT_EQ(rows(from_late), 3);
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1", "u1", "u7", "u1"}); }));
+    for (int step = 0; step < 3; ++step) {
+        primary->prune_book_changes();
+    }
+    EXPECT_EQ(rows("true"), 0);
+    second_store->watch_books({});
+    EXPECT_TRUE(changed.is({"u1", "u1", "u7", "u1"}));
 }
 
 // The position opened through b a moment ago is not known to a's copy of the book yet (the

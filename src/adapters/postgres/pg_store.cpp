@@ -174,15 +174,20 @@ void PgStore::upkeep() {
         return;
     }
     try {
-        auto connection = primary_.acquire();
-        if (upkeep_xmins_.size() == 2) {
-            connection->run(kPruneBookChanges, Params::of(upkeep_xmins_.front()));
-            upkeep_xmins_.pop_front();
-        }
-        upkeep_xmins_.push_back(connection->exec(kOldestRunning).text(0, 0));
+        prune_book_changes();
     } catch (const ports::StoreUnavailable&) {
         // Pruned at a later run.
     }
+}
+
+void PgStore::prune_book_changes() {
+    std::lock_guard lock(prune_mutex_);
+    auto connection = primary_.acquire();
+    if (upkeep_xmins_.size() == 2) {
+        connection->run(kPruneBookChanges, Params::of(upkeep_xmins_.front()));
+        upkeep_xmins_.pop_front();
+    }
+    upkeep_xmins_.push_back(connection->exec(kOldestRunning).text(0, 0));
 }
 
 const std::string& PgStore::pooled_url() const {

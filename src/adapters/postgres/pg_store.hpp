@@ -106,6 +106,10 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     // One listener thread forwards them.
     void watch_books(std::function<void(const std::string& user_id)> changed) override;
     void watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) override;
+    // One step of book_changes upkeep (run every 30 s): deletes the rows of transactions that
+    // ended before the oldest one running two steps ago, so every listener has had that long
+    // to read them; a transaction still running keeps every row from its start on.
+    void prune_book_changes();
 
     // Ticks travel on the channel botcore_ticks.
     ports::TickBus* tick_bus() override { return this; }
@@ -149,7 +153,8 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     bool listening_ = false;  // guarded by watchers_mutex_
     // Oldest running transaction ids seen by upkeep, oldest first: book_changes of transactions
     // older than the front are older than a minute and have been read by every listener.
-    std::deque<std::string> upkeep_xmins_;
+    std::mutex prune_mutex_;
+    std::deque<std::string> upkeep_xmins_;  // guarded by prune_mutex_
     int upkeep_runs_ = 0;
     std::thread listener_;
     Pool primary_;
