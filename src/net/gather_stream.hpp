@@ -56,7 +56,7 @@ class GatherStream {
     // A write failed: nothing more will be written.
     bool failed() const { return static_cast<bool>(failed_); }
     Clock::time_point write_started() const { return write_started_; }
-    // Nothing written, being written or waiting to be.
+    // Nothing is being written or waiting to be.
     bool idle() const { return !writing_ && queue_.empty() && control_.empty(); }
 
     executor_type get_executor() noexcept { return next_.get_executor(); }
