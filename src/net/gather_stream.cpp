@@ -13,12 +13,25 @@ namespace {
 constexpr std::size_t kMaxBuffers = 64;
 }  // namespace
 
-realtime::SendQueue::Push GatherStream::push(realtime::Message message) {
+bool GatherStream::push(realtime::Message message) {
+    if (closed_) {
+        return true;
+    }
     const auto pushed = queue_.push(std::move(message));
     if (pushed == realtime::SendQueue::Push::kQueued) {
         schedule_write();
     }
-    return pushed;
+    return pushed != realtime::SendQueue::Push::kOverflow;
+}
+
+// Beast hands each frame over whole, from its first byte (a server's frames are unmasked). The
+// messages still queued are not sent after it: the peer has asked to close, or the session
+// closes only once its queue is written.
+bool GatherStream::closes(std::size_t at) const {
+    constexpr unsigned char kOpcodeMask = 0x0F;
+    constexpr unsigned char kClose = 0x8;
+    return accepted_ && at < control_.size() &&
+           (static_cast<unsigned char>(control_[at]) & kOpcodeMask) == kClose;
 }
 
 // The write waits for the handlers already queued on this thread (the rest of a broadcast,
@@ -45,6 +58,9 @@ void GatherStream::write(std::shared_ptr<void> owner) {
     if (!control_.empty() && !failed_) {
         control_sending_.swap(control_);
         buffers_.push_back(asio::buffer(control_sending_));
+    }
+    if (closed_) {
+        queue_.clear();
     }
     while (!failed_ && buffers_.size() < kMaxBuffers) {
         auto message = queue_.pop();

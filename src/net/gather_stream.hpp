@@ -3,7 +3,9 @@
 // arrive already framed (one frame per broadcast, shared by every recipient) and wait in the
 // connection's bounded send queue. Whatever is pending when the socket is free goes out in one
 // gathered write, so a connection that has fallen behind catches up with one system call for
-// many frames, and the two sources never interleave within a frame. Network-internal header.
+// many frames, and the two sources never interleave within a frame. Beast's pings and pongs go
+// ahead of the queued messages; once Beast has written a close frame, no message follows it.
+// Network-internal header.
 #pragma once
 
 #include <chrono>
@@ -49,9 +51,12 @@ class GatherStream {
         listener_ = listener;
     }
 
+    // The opening handshake is over: from now on Beast writes only frames.
+    void accepted() { accepted_ = true; }
     // Queues a framed message; it is written once the handlers already queued have run, with
-    // whatever else is pending by then.
-    realtime::SendQueue::Push push(realtime::Message message);
+    // whatever else is pending by then. False when the queue is full (the reader is too slow).
+    // After a close frame, messages are dropped.
+    bool push(realtime::Message message);
     bool writing() const { return writing_; }
     // A write failed: nothing more will be written.
     bool failed() const { return static_cast<bool>(failed_); }
@@ -81,6 +86,7 @@ class GatherStream {
                     control_.resize(old_size + size);
                     boost::asio::buffer_copy(boost::asio::buffer(control_.data() + old_size, size),
                                              data);
+                    closed_ = closed_ || closes(old_size);
                     schedule_write();
                 }
                 boost::asio::post(get_executor(), boost::beast::bind_front_handler(
@@ -101,6 +107,8 @@ class GatherStream {
     }
 
   private:
+    // Whether Beast's bytes from control_[at] on are a close frame.
+    bool closes(std::size_t at) const;
     void schedule_write();
     void write(std::shared_ptr<void> owner);
     void on_written(const std::shared_ptr<void>& owner, error_code ec);
@@ -123,6 +131,8 @@ class GatherStream {
     Clock::time_point write_started_{};
     bool writing_ = false;
     bool write_scheduled_ = false;
+    bool accepted_ = false;
+    bool closed_ = false;  // Beast has written a close frame
 };
 
 }  // namespace botcore::net

@@ -137,6 +137,7 @@ awaitable<void> WebSocketSession::run(std::shared_ptr<WebSocketSession> self,
         co_await ws.async_accept(upgrade, asio::redirect_error(use_awaitable, ec));
     }
     if (!ec) {
+        ws.next_layer().accepted();
         self->arm_timer(self->user_ ? self->settings_.ping_interval : self->settings_.auth_timeout);
         co_await self->read_loop();
     }
@@ -308,7 +309,7 @@ void WebSocketSession::deliver(const realtime::Message& message) {
     if (abort_if_stalled() || closing_ || ws_.next_layer().failed()) {
         return;
     }
-    if (ws_.next_layer().push(message) == realtime::SendQueue::Push::kOverflow) {
+    if (!ws_.next_layer().push(message)) {
         context_.counters.slow_closes.fetch_add(1, std::memory_order_relaxed);
         close_with(websocket::close_code::policy_error, "too slow: send queue full");
     }

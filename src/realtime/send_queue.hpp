@@ -39,6 +39,10 @@ class SendQueue {
 
     Push push(Message message);
     std::optional<Message> pop();
+    void clear() {
+        items_.clear();
+        head_ = 0;
+    }
     bool empty() const { return head_ == items_.size(); }
     std::size_t size() const { return items_.size() - head_; }
     // Messages replaced by a newer one with the same key since construction.
