@@ -88,6 +88,10 @@ class Heard {
         std::lock_guard lock(mutex_);
         return heard_ == expected;
     }
+    std::vector<std::string> all() {
+        std::lock_guard lock(mutex_);
+        return heard_;
+    }
 
   private:
     std::mutex mutex_;
@@ -310,6 +314,37 @@ TEST_P(SharedStoreTest, BookChangesArePrunedOnceEveryListenerCouldReadThem) {
     EXPECT_EQ(rows("true"), 0);
     second_store->watch_books({});
     EXPECT_TRUE(changed.is({"u1", "u1", "u7", "u1"}));
+}
+
+// A listener whose session is cut reconnects by itself: whatever changed while it was away
+// reaches the instance as "every book may have changed" (""), and later changes as before.
+TEST_P(SharedStoreTest, AListenerWhoseSessionIsCutCatchesUpAndHearsLaterChanges) {
+    auto* listening = dynamic_cast<adapters::postgres::PgStore*>(second_store.get());
+    ASSERT_NE(listening, nullptr);
+    Heard changed;
+    second_store->watch_books(changed.watcher());
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1"}); }));
+    adapters::postgres::Connection sql(engine_->url());
+    const auto cut = sql.exec(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = '" +
+        listening->listener_name() + "'");
+    ASSERT_EQ(cut.text(0, 0), "1");  // b's listener, and no other session
+    ASSERT_TRUE(a.market(domain::Side::kSell, "1").has_value());  // while it is away
+    const auto count = [&changed](const std::string& user) {
+        const auto heard = changed.all();
+        return std::count(heard.begin(), heard.end(), user);
+    };
+    EXPECT_TRUE(testing::wait_for([&] { return count("") == 1; }));
+    // The sell may also be heard by name, if it committed after the listener came back.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto u1_before = count("u1");
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    EXPECT_TRUE(testing::wait_for([&] { return count("u1") == u1_before + 1; }));
+    second_store->watch_books({});
+    EXPECT_EQ(count(""), 1);
+    EXPECT_EQ(changed.all().back(), "u1");
 }
 
 // The position opened through b a moment ago is not known to a's copy of the book yet (the

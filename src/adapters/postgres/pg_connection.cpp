@@ -124,13 +124,15 @@ std::int64_t Result::integer(int row, int column) const {
     return value;
 }
 
-Connection::Connection(const std::string& url, Statements statements) : statements_(statements) {
+Connection::Connection(const std::string& url, Statements statements,
+                       const std::string& application_name)
+    : statements_(statements) {
     // Keywords after the URL override it: a dead server is noticed within seconds.
     const std::array<const char*, 8> keys = {
         "dbname",           "connect_timeout",  "keepalives_idle",  "keepalives_interval",
         "keepalives_count", "application_name", "tcp_user_timeout", nullptr};
-    const std::array<const char*, 8> values = {url.c_str(), "5",       "10",    "5",
-                                               "3",         "botcore", "30000", nullptr};
+    const std::array<const char*, 8> values = {
+        url.c_str(), "5", "10", "5", "3", application_name.c_str(), "30000", nullptr};
     conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
         std::string message = conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory";

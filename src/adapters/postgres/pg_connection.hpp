@@ -110,7 +110,9 @@ enum class Statements { kPrepared, kUnprepared };
 // API answers 503); a unique violation is reported by run_unique instead.
 class Connection {
   public:
-    explicit Connection(const std::string& url, Statements statements = Statements::kPrepared);
+    // application_name: how the session shows in pg_stat_activity.
+    explicit Connection(const std::string& url, Statements statements = Statements::kPrepared,
+                        const std::string& application_name = "botcore");
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

@@ -314,7 +314,7 @@ void PgStore::listen() {
     while (!stopping_) {
         try {
             // Unprepared: the read of book_changes is planned for its actual bounds each time.
-            Connection connection(settings_.url, Statements::kUnprepared);
+            Connection connection(settings_.url, Statements::kUnprepared, listener_name());
             // Channels are per database; the schema's suffix keeps clusters that share a
             // database in different schemas apart.
             const auto suffix =

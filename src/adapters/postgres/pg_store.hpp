@@ -110,6 +110,9 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     // ended before the oldest one running two steps ago, so every listener has had that long
     // to read them; a transaction still running keeps every row from its start on.
     void prune_book_changes();
+    // The application_name of this store's listener session ("botcore listener <tag>"), so an
+    // operator can tell it apart in pg_stat_activity.
+    std::string listener_name() const { return "botcore listener " + instance_tag_; }
 
     // Ticks travel on the channel botcore_ticks.
     ports::TickBus* tick_bus() override { return this; }
