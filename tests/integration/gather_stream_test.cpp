@@ -52,6 +52,30 @@ asio::awaitable<void> pause(std::chrono::milliseconds how_long) {
     co_await timer.async_wait(use_awaitable);
 }
 
+// Accepts one connection and completes the handshake over a GatherStream whose socket has a
+// small send buffer, so its writes block as soon as the reader stops reading.
+asio::awaitable<std::shared_ptr<Server>> accept_server(tcp::acceptor& acceptor,
+                                                       WebSocketCounters& counters) {
+    auto socket = co_await acceptor.async_accept(use_awaitable);
+    socket.set_option(asio::socket_base::send_buffer_size(8192));
+    auto server = std::make_shared<Server>(std::move(socket), counters);
+    auto& stream = server->ws.next_layer();
+    stream.bind(server, server.get());
+    co_await server->ws.async_accept(use_awaitable);
+    stream.accepted();
+    co_return server;
+}
+
+// A client with a small receive buffer, set before connecting (the window is negotiated then).
+asio::awaitable<void> connect_client(websocket::stream<beast::tcp_stream>& client,
+                                     tcp::endpoint server) {
+    auto& socket = client.next_layer().socket();
+    socket.open(tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(4096));
+    co_await client.next_layer().async_connect(server, use_awaitable);
+    co_await client.async_handshake("127.0.0.1", "/", use_awaitable);
+}
+
 TEST(GatherStream, ABacklogBehindABlockedWriteArrivesWholeInOrderAmongBeastsFrames) {
     asio::io_context io;
     tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
@@ -63,13 +87,8 @@ TEST(GatherStream, ABacklogBehindABlockedWriteArrivesWholeInOrderAmongBeastsFram
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            auto socket = co_await acceptor.async_accept(use_awaitable);
-            socket.set_option(asio::socket_base::send_buffer_size(8192));
-            server = std::make_shared<Server>(std::move(socket), counters);
+            server = co_await accept_server(acceptor, counters);
             auto& stream = server->ws.next_layer();
-            stream.bind(server, server.get());
-            co_await server->ws.async_accept(use_awaitable);
-            stream.accepted();
             for (int i = 0; i < kMessages; ++i) {
                 refused += !stream.push(realtime::make_message(text_of(i)));
                 if (i == kMessages / 2) {
@@ -96,12 +115,7 @@ TEST(GatherStream, ABacklogBehindABlockedWriteArrivesWholeInOrderAmongBeastsFram
         io,
         [&]() -> asio::awaitable<void> {
             websocket::stream<beast::tcp_stream> client(io);
-            // A small receive buffer, set before connecting (the window is negotiated then).
-            auto& socket = client.next_layer().socket();
-            socket.open(tcp::v4());
-            socket.set_option(asio::socket_base::receive_buffer_size(4096));
-            co_await client.next_layer().async_connect(acceptor.local_endpoint(), use_awaitable);
-            co_await client.async_handshake("127.0.0.1", "/", use_awaitable);
+            co_await connect_client(client, acceptor.local_endpoint());
             client.control_callback([&pings](websocket::frame_type kind, beast::string_view data) {
                 pings += kind == websocket::frame_type::ping && data == "half";
             });
@@ -151,13 +165,8 @@ TEST(GatherStream, NoMessageFollowsTheCloseFrame) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            auto socket = co_await acceptor.async_accept(use_awaitable);
-            socket.set_option(asio::socket_base::send_buffer_size(8192));
-            server = std::make_shared<Server>(std::move(socket), counters);
+            server = co_await accept_server(acceptor, counters);
             auto& stream = server->ws.next_layer();
-            stream.bind(server, server.get());
-            co_await server->ws.async_accept(use_awaitable);
-            stream.accepted();
             for (int i = 0; i < kBacklog; ++i) {
                 stream.push(realtime::make_message(text_of(i)));
             }
@@ -173,11 +182,7 @@ TEST(GatherStream, NoMessageFollowsTheCloseFrame) {
         io,
         [&]() -> asio::awaitable<void> {
             websocket::stream<beast::tcp_stream> client(io);
-            auto& socket = client.next_layer().socket();
-            socket.open(tcp::v4());
-            socket.set_option(asio::socket_base::receive_buffer_size(4096));
-            co_await client.next_layer().async_connect(acceptor.local_endpoint(), use_awaitable);
-            co_await client.async_handshake("127.0.0.1", "/", use_awaitable);
+            co_await connect_client(client, acceptor.local_endpoint());
             co_await pause(std::chrono::milliseconds(100));  // the server's writes block
             co_await client.async_close(websocket::close_code::normal,
                                         asio::redirect_error(use_awaitable, client_close));
