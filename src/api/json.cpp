@@ -1,9 +1,12 @@
 #include "api/json.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <boost/locale/utf.hpp>
 
 namespace botcore::api {
 
@@ -27,11 +30,72 @@ void JsonWriter::begin_array() {
 void JsonWriter::end_array() {
     impl_->writer.EndArray();
 }
+namespace {
+using Utf = boost::locale::utf::utf_traits<char>;
+
+bool is_code_point(boost::locale::utf::code_point c) {
+    return c != boost::locale::utf::illegal && c != boost::locale::utf::incomplete;
+}
+
+// RapidJSON checks the raw bytes of a body, but turns an escaped lone surrogate ("\\udc00") into
+// bytes that are not UTF-8.
+bool valid_utf8(std::string_view text) {
+    for (auto it = text.begin(); it != text.end();) {
+        if (!is_code_point(Utf::decode(it, text.end()))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool valid_text(const rapidjson::Value& v) {
+    if (v.IsString()) {
+        return valid_utf8({v.GetString(), v.GetStringLength()});
+    }
+    if (v.IsArray()) {
+        return std::all_of(v.Begin(), v.End(), [](const rapidjson::Value& item) {
+            return !item.IsString() || valid_utf8({item.GetString(), item.GetStringLength()});
+        });
+    }
+    return true;
+}
+
+// Text a client sent can be echoed back (in error messages, cut at a byte count) and RapidJSON
+// copies string bytes as they are: anything that is not UTF-8 becomes U+FFFD, so every body and
+// WebSocket text frame stays valid UTF-8.
+template <class Write>
+void write_utf8(std::string_view text, Write write) {
+    std::string repaired;
+    auto it = text.begin();
+    while (it != text.end()) {
+        const auto start = it;
+        if (!is_code_point(Utf::decode(it, text.end()))) {
+            if (repaired.empty()) {
+                repaired.assign(text.begin(), start);
+            }
+            repaired += "\xEF\xBF\xBD";
+            it = start + 1;
+        } else if (!repaired.empty()) {
+            repaired.append(start, it);
+        }
+    }
+    if (repaired.empty()) {
+        write(text.data(), text.size());
+    } else {
+        write(repaired.data(), repaired.size());
+    }
+}
+}  // namespace
+
 void JsonWriter::key(std::string_view name) {
-    impl_->writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    write_utf8(name, [this](const char* data, std::size_t size) {
+        impl_->writer.Key(data, static_cast<rapidjson::SizeType>(size));
+    });
 }
 void JsonWriter::value(std::string_view text) {
-    impl_->writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    write_utf8(text, [this](const char* data, std::size_t size) {
+        impl_->writer.String(data, static_cast<rapidjson::SizeType>(size));
+    });
 }
 void JsonWriter::value(std::int64_t number) {
     impl_->writer.Int64(number);
@@ -62,7 +126,9 @@ struct JsonFields::Impl {
 JsonFields::JsonFields(std::string_view body, std::initializer_list<std::string_view> allowed)
     : impl_(std::make_unique<Impl>()) {
     auto& doc = impl_->doc;
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+    // Iterative: a body nested a hundred thousand levels deep must not exhaust the stack.
+    doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(),
+                                                                                      body.size());
     if (doc.HasParseError()) {
         error_ = ApiError::bad_request(std::string("malformed JSON: ") +
                                        rapidjson::GetParseError_En(doc.GetParseError()) +
@@ -73,15 +139,26 @@ JsonFields::JsonFields(std::string_view body, std::initializer_list<std::string_
         error_ = ApiError::bad_request("the body must be a JSON object");
         return;
     }
+    // Which allowed fields were seen: a field given twice is refused, since readers of the body
+    // disagree on which of the two counts.
+    std::vector<bool> seen(allowed.size());
     for (const auto& member : doc.GetObject()) {
         const std::string_view name(member.name.GetString(), member.name.GetStringLength());
-        bool known = false;
-        for (auto candidate : allowed) {
-            known = known || candidate == name;
-        }
-        if (!known) {
+        const auto known = std::find(allowed.begin(), allowed.end(), name);
+        if (known == allowed.end()) {
             error_ = ApiError::validation(std::string(name),
                                           "unknown field '" + std::string(name) + "'");
+            return;
+        }
+        const auto index = static_cast<std::size_t>(known - allowed.begin());
+        if (seen[index]) {
+            error_ = ApiError::validation(std::string(name),
+                                          "field '" + std::string(name) + "' is given twice");
+            return;
+        }
+        seen[index] = true;
+        if (!valid_text(member.value)) {
+            error_ = ApiError::bad_request("'" + std::string(name) + "' is not valid UTF-8");
             return;
         }
     }

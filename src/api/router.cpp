@@ -78,7 +78,8 @@ std::variant<RouteMatch, ApiError> Router::match(Method method, std::string_view
         if (!matches(route.pattern, path, params)) {
             continue;
         }
-        if (route.method == method) {
+        // HEAD is GET without the body (the server leaves the body out).
+        if (route.method == method || (method == Method::kHead && route.method == Method::kGet)) {
             return RouteMatch{&route, std::move(params)};
         }
         if (!allowed.empty()) {

@@ -380,7 +380,8 @@ std::expected<std::optional<Kline>, KlineError> parse_kline_csv(std::string_view
 
 std::expected<KlineEvent, KlineError> parse_kline_message(std::string_view json) {
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+    doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(json.data(),
+                                                                                      json.size());
     if (doc.HasParseError()) {
         return std::unexpected(error("", std::string("invalid JSON: ") +
                                              rapidjson::GetParseError_En(doc.GetParseError()) +

@@ -107,8 +107,9 @@ awaitable<api::HttpResponse> run_on(asio::thread_pool& pool, Fn fn) {
 
 // The whole response in one buffer: one write, and none of the serializer's buffer sequences.
 // Header values are ours (never echoed client text, except a validated request id).
+// The answer to HEAD carries the headers of the answer to GET and no body.
 std::string serialize(const api::HttpResponse& response, std::string_view request_id,
-                      unsigned version, bool keep_alive) {
+                      unsigned version, bool keep_alive, bool head) {
     std::string out;
     out.reserve(160 + response.body.size());
     const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
@@ -130,7 +131,7 @@ std::string serialize(const api::HttpResponse& response, std::string_view reques
         out += "Connection: keep-alive\r\n";
     }
     out += "\r\n";
-    if (response.status != 204 && response.status != 304) {
+    if (response.status != 204 && response.status != 304 && !head) {
         out += response.body;
     }
     return out;
@@ -601,7 +602,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
         }
 
         keep_alive = keep_alive && !response.close && !stopping && !instance.draining;
-        const std::string wire = serialize(response, request.request_id, version, keep_alive);
+        const std::string wire = serialize(response, request.request_id, version, keep_alive,
+                                           request.method == api::Method::kHead);
         co_await asio::async_write(stream, asio::buffer(wire),
                                    asio::redirect_error(use_awaitable, ec));
 

@@ -56,7 +56,7 @@ std::expected<std::vector<std::string>, ClientMessageError> channel_list(
 
 std::expected<ClientMessage, ClientMessageError> parse_client_message(std::string_view text) {
     rapidjson::Document document;
-    document.Parse(text.data(), text.size());
+    document.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
     if (document.HasParseError()) {
         return Error({"bad_request",
                       fmt::format("malformed JSON at offset {}: {}", document.GetErrorOffset(),

@@ -64,6 +64,51 @@ TEST(JsonFields, InvalidUtf8IsABadRequest) {
     EXPECT_EQ(body.error()->status, 400);
 }
 
+TEST(JsonFields, AnEscapedLoneSurrogateIsABadRequest) {
+    for (const char* text : {R"({"email":"a\udc00"})", R"({"email":["ok","\ud800x"]})"}) {
+        JsonFields body(text, {"email"});
+        ASSERT_TRUE(body.error().has_value()) << text;
+        EXPECT_EQ(body.error()->status, 400) << text;
+    }
+    JsonFields pair(R"({"email":"\ud83d\ude00"})", {"email"});  // a surrogate pair is fine
+    EXPECT_EQ(pair.required_string("email"), "\xF0\x9F\x98\x80");
+    EXPECT_FALSE(pair.error().has_value());
+}
+
+TEST(JsonFields, AFieldGivenTwiceIsNamed) {
+    JsonFields body(R"({"quantity":"0.002","symbol":"BTCUSDT","quantity":"100"})",
+                    {"symbol", "quantity"});
+    ASSERT_TRUE(body.error().has_value());
+    EXPECT_EQ(body.error()->status, 422);
+    EXPECT_EQ(body.error()->field, "quantity");
+}
+
+// A million levels of nesting would overflow the stack of a recursive parser.
+TEST(JsonFields, ADeeplyNestedBodyIsReadWithoutRecursion) {
+    constexpr std::size_t kDepth = 1'000'000;
+    const std::string open(kDepth, '[');
+    JsonFields unterminated(open, {"email"});
+    ASSERT_TRUE(unterminated.error().has_value());
+    EXPECT_EQ(unterminated.error()->status, 400);
+
+    JsonFields nested(R"({"email":)" + open + std::string(kDepth, ']') + "}", {"email"});
+    (void)nested.required_string("email");
+    ASSERT_TRUE(nested.error().has_value());
+    EXPECT_EQ(nested.error()->field, "email");
+}
+
+TEST(JsonWriter, ReplacesWhatIsNotUtf8) {
+    JsonWriter json;
+    json.begin_object();
+    json.field("cut", std::string_view("ab\xC3"));          // a code point cut in half
+    json.field("lone", std::string_view("\xED\xB0\x80z"));  // an encoded lone surrogate
+    json.field("fine", std::string_view("\xC3\xA9"));
+    json.end_object();
+    EXPECT_EQ(json.take(),
+              "{\"cut\":\"ab\xEF\xBF\xBD\",\"lone\":\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz\","
+              "\"fine\":\"\xC3\xA9\"}");
+}
+
 TEST(JsonWriter, EscapesStrings) {
     JsonWriter json;
     json.begin_object();
