@@ -58,6 +58,7 @@ void GatherStream::write(std::shared_ptr<void> owner) {
     if (!control_.empty() && !failed_) {
         control_sending_.swap(control_);
         buffers_.push_back(asio::buffer(control_sending_));
+        release_held();
     }
     if (closed_) {
         queue_.clear();
@@ -98,6 +99,7 @@ void GatherStream::on_written(const std::shared_ptr<void>& owner, error_code ec)
     }
     if (ec) {
         failed_ = ec;
+        release_held();
     } else if (!control_.empty() || !queue_.empty()) {
         write(owner);  // what came in meanwhile
         return;
@@ -119,6 +121,13 @@ void GatherStream::when_written(std::function<void()> next) {
         next();
     } else {
         after_written_ = std::move(next);
+    }
+}
+
+void GatherStream::release_held() {
+    for (auto& complete : std::exchange(held_, {})) {
+        asio::post(next_.get_executor(),
+                   [complete = std::move(complete), ec = failed_] { complete(ec); });
     }
 }
 

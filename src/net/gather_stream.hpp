@@ -63,6 +63,8 @@ class GatherStream {
     Clock::time_point write_started() const { return write_started_; }
     // Nothing is being written or waiting to be.
     bool idle() const { return !writing_ && queue_.empty() && control_.empty(); }
+    // Bytes of Beast's frames not yet written.
+    std::size_t control_backlog() const { return control_.size() + control_sending_.size(); }
 
     executor_type get_executor() noexcept { return next_.get_executor(); }
     boost::beast::tcp_stream& next_layer() noexcept { return next_; }
@@ -88,6 +90,15 @@ class GatherStream {
                                              data);
                     closed_ = closed_ || closes(old_size);
                     schedule_write();
+                    if (control_.size() > kControlBacklog) {
+                        // A peer that sends pings without reading the pongs: Beast waits for
+                        // this write before it reads on, so the peer's sending stops here.
+                        auto shared = std::make_shared<decltype(done)>(std::move(done));
+                        held_.push_back([shared, size](error_code result) {
+                            (*shared)(result, result ? 0 : size);
+                        });
+                        return;
+                    }
                 }
                 boost::asio::post(get_executor(), boost::beast::bind_front_handler(
                                                       std::move(done), ec, ec ? 0 : size));
@@ -107,6 +118,9 @@ class GatherStream {
     }
 
   private:
+    // Beast's frames waiting behind a blocked write beyond which Beast's next write waits too.
+    static constexpr std::size_t kControlBacklog = 8192;
+
     // Whether Beast's bytes from control_[at] on are a close frame.
     bool closes(std::size_t at) const;
     void schedule_write();
@@ -116,6 +130,8 @@ class GatherStream {
     void written();
     // Runs next once nothing is pending (at once when nothing is).
     void when_written(std::function<void()> next);
+    // Completes Beast's held writes: their bytes are on their way, or nothing more is written.
+    void release_held();
 
     boost::beast::tcp_stream next_;
     realtime::SendQueue queue_;
@@ -127,6 +143,7 @@ class GatherStream {
     std::vector<realtime::Message> sending_;          // the messages being written
     std::vector<boost::asio::const_buffer> buffers_;  // ... and everything being written
     std::function<void()> after_written_;
+    std::vector<std::function<void(error_code)>> held_;  // Beast's writes not yet completed
     error_code failed_;
     Clock::time_point write_started_{};
     bool writing_ = false;

@@ -1,5 +1,7 @@
 #include "realtime/send_queue.hpp"
 
+#include <algorithm>
+
 namespace botcore::realtime {
 
 SendQueue::Push SendQueue::push(Message message) {
@@ -7,9 +9,17 @@ SendQueue::Push SendQueue::push(Message message) {
         for (auto it = items_.begin() + static_cast<std::ptrdiff_t>(head_); it != items_.end();
              ++it) {
             if ((*it)->coalesce_key == message->coalesce_key) {
-                auto& queued = *it;
-                queued = std::move(message);
                 ++coalesced_;
+                // In its place, unless a message that is never replaced follows (a closed
+                // candle after the open one): then last, so nothing comes before what was made
+                // earlier.
+                if (std::any_of(it + 1, items_.end(),
+                                [](const Message& m) { return m->coalesce_key.empty(); })) {
+                    items_.erase(it);
+                    items_.push_back(std::move(message));
+                } else {
+                    *it = std::move(message);
+                }
                 return Push::kReplaced;
             }
         }

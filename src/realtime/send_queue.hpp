@@ -1,6 +1,7 @@
 // A WebSocket connection's bounded outgoing queue. Messages are shared, immutable payloads
 // (serialized and framed once per broadcast). A message with a coalescing key replaces a queued one
-// with the same key, so a slow reader gets the newest price rather than every price; anything that
+// with the same key, so a slow reader gets the newest price rather than every price (and never an
+// update before a message made earlier that is never replaced); anything that
 // would grow the queue past its capacity is refused and the connection is to be closed.
 #pragma once
 

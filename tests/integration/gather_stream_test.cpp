@@ -199,5 +199,62 @@ TEST(GatherStream, NoMessageFollowsTheCloseFrame) {
     EXPECT_LT(counters.messages_sent.load(), static_cast<std::uint64_t>(kBacklog / 2));
 }
 
+// A peer that sends pings and never reads: the pongs pile up behind the blocked write only up
+// to a bound, because Beast stops reading until its pong is on its way; the peer's sending stops.
+TEST(GatherStream, PingsFromAPeerThatDoesNotReadStopBeingRead) {
+    constexpr std::size_t kOffered = 32u << 20;
+    asio::io_context io;
+    tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    WebSocketCounters counters;
+    std::shared_ptr<Server> server;
+    int pings = 0;
+
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            server = co_await accept_server(acceptor, counters);
+            server->ws.control_callback([&pings](websocket::frame_type kind, beast::string_view) {
+                pings += kind == websocket::frame_type::ping;
+            });
+            beast::flat_buffer buffer;
+            boost::system::error_code ec;
+            co_await server->ws.async_read(buffer, asio::redirect_error(use_awaitable, ec));
+        },
+        asio::detached);
+
+    std::size_t sent = 0;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            websocket::stream<beast::tcp_stream> client(io);
+            co_await connect_client(client, acceptor.local_endpoint());
+            // Masked pings with a 125-byte payload (mask key zero), written straight to the
+            // socket, a thousand at a time.
+            std::string ping = {'\x89', static_cast<char>(0x80 | 125), 0, 0, 0, 0};
+            ping.append(125, 'p');
+            std::string chunk;
+            for (int i = 0; i < 1000; ++i) {
+                chunk += ping;
+            }
+            auto& socket = client.next_layer().socket();
+            while (sent < kOffered) {
+                boost::system::error_code ec;
+                sent += co_await asio::async_write(socket, asio::buffer(chunk),
+                                                   asio::redirect_error(use_awaitable, ec));
+                if (ec) {
+                    break;
+                }
+            }
+        },
+        asio::detached);
+
+    io.run_for(std::chrono::seconds(3));
+
+    ASSERT_TRUE(server);
+    EXPECT_GT(pings, 0);
+    EXPECT_LT(server->ws.next_layer().control_backlog(), std::size_t{64} << 10);
+    EXPECT_LT(sent, kOffered);
+}
+
 }  // namespace
 }  // namespace botcore::net

@@ -27,6 +27,21 @@ TEST(SendQueue, ANewerPriceReplacesTheQueuedOneInItsPlace) {
     EXPECT_EQ(queue.coalesced(), 1u);
 }
 
+// A slow reader of a candle channel: the open candle of the next minute never arrives before the
+// closed candle of the minute before.
+TEST(SendQueue, AReplacementNeverOvertakesAMessageThatIsNotReplaced) {
+    SendQueue queue(8);
+    queue.push(make_message("open 1", "candles:BTCUSDT:1m"));
+    queue.push(make_message("eth 1", "prices:ETHUSDT"));
+    queue.push(make_message("closed 1"));
+    EXPECT_EQ(queue.push(make_message("open 2", "candles:BTCUSDT:1m")), SendQueue::Push::kReplaced);
+    EXPECT_EQ(queue.push(make_message("eth 2", "prices:ETHUSDT")), SendQueue::Push::kReplaced);
+    EXPECT_EQ(queue.size(), 3u);
+    EXPECT_EQ((*queue.pop())->text(), "closed 1");
+    EXPECT_EQ((*queue.pop())->text(), "open 2");
+    EXPECT_EQ((*queue.pop())->text(), "eth 2");
+}
+
 TEST(SendQueue, MessagesWithoutKeysOverflowAtCapacity) {
     SendQueue queue(2);
     EXPECT_EQ(queue.push(make_message("1")), SendQueue::Push::kQueued);
