@@ -375,15 +375,21 @@ int run_serve(const Config& config) {
             bots.changed_elsewhere(user_id);
         });
         market::CandleBook candles(store);
-        net::HttpServer server(limits, router, metrics, instance, log, config.log.access,
-                               websocket_settings(config.server),
-                               [&auth](std::string_view token) -> std::optional<std::string> {
-                                   auto identity = auth.authenticate_token(token);
-                                   if (!identity) {
-                                       return std::nullopt;
-                                   }
-                                   return std::move(identity->user_id);
-                               });
+        net::HttpServer server(
+            limits, router, metrics, instance, log, config.log.access,
+            websocket_settings(config.server),
+            net::TokenCheck{[&auth](std::string_view token) -> std::optional<net::TokenIdentity> {
+                                auto identity = auth.authenticate_token(token);
+                                if (!identity) {
+                                    return std::nullopt;
+                                }
+                                return net::TokenIdentity{std::move(identity->user_id),
+                                                          std::move(identity->jti),
+                                                          identity->expires_s};
+                            },
+                            [&auth](std::string_view jti, std::int64_t expires_s) {
+                                return auth.token_holds(jti, expires_s);
+                            }});
         if (shared.cache) {
             server.hub().share_user_slots(*shared.cache, instance.instance_id);
         }

@@ -143,35 +143,45 @@ std::expected<TokenPair, AuthError> AuthService::login(std::string_view email,
         return std::unexpected(bad_credentials);
     }
     const auto& user = credentials->user;
-    auto now = clock_.now_ms();
-    if (is_locked(credentials->login, now)) {
-        auto locked =
-            error(AuthErrorKind::kLocked, "too many failed logins; the account is locked");
-        locked.retry_after_s =
-            std::max<std::int64_t>(1, (credentials->login.locked_until_ms - now + 999) / 1000);
-        return std::unexpected(locked);
-    }
-    if (!verify_password(password, credentials->password_hash)) {
-        now = clock_.now_ms();
-        const std::string ip_text(ip);
-        const auto state = store_.update_login_state(
-            user.id,
-            [&](LoginState current) { return after_failure(current, now, settings_.lockout); },
-            {{user.id, ip_text, "login_failed", "", now}});
-        if (is_locked(state, now)) {
-            store_.append_audit({user.id, ip_text, "lockout", "", now});
-            auto locked =
-                error(AuthErrorKind::kLocked, "too many failed logins; the account is locked");
-            locked.retry_after_s =
-                std::max<std::int64_t>(1, (state.locked_until_ms - now + 999) / 1000);
-            return std::unexpected(locked);
-        }
-        return std::unexpected(bad_credentials);
+    if (auto refused =
+            verify_with_lockout(*credentials, password, ip, "login_failed", bad_credentials)) {
+        return std::unexpected(*refused);
     }
     ports::RefreshToken row;
     auto pair = issue_tokens(user, row);
     store_.record_login(row, {user.id, std::string(ip), "login", "", row.created_ms});
     return pair;
+}
+
+std::optional<AuthError> AuthService::verify_with_lockout(const ports::Credentials& credentials,
+                                                          std::string_view password,
+                                                          std::string_view ip,
+                                                          std::string_view failure_event,
+                                                          AuthError wrong) {
+    const auto locked = [](std::int64_t until_ms, std::int64_t now_ms) {
+        auto refused = error(AuthErrorKind::kLocked,
+                             "too many failed password attempts; the account is locked");
+        refused.retry_after_s = std::max<std::int64_t>(1, (until_ms - now_ms + 999) / 1000);
+        return refused;
+    };
+    auto now = clock_.now_ms();
+    if (is_locked(credentials.login, now)) {
+        return locked(credentials.login.locked_until_ms, now);
+    }
+    if (verify_password(password, credentials.password_hash)) {
+        return std::nullopt;
+    }
+    now = clock_.now_ms();
+    const auto& user_id = credentials.user.id;
+    const std::string ip_text(ip);
+    const auto state = store_.update_login_state(
+        user_id, [&](LoginState current) { return after_failure(current, now, settings_.lockout); },
+        {{user_id, ip_text, std::string(failure_event), "", now}});
+    if (is_locked(state, now)) {
+        store_.append_audit({user_id, ip_text, "lockout", "", now});
+        return locked(state.locked_until_ms, now);
+    }
+    return wrong;
 }
 
 std::expected<TokenPair, AuthError> AuthService::refresh(std::string_view refresh_token) {
@@ -213,9 +223,10 @@ std::expected<void, AuthError> AuthService::change_password(const Identity& iden
     if (!credentials) {
         return std::unexpected(error(AuthErrorKind::kBadToken, "unknown user"));
     }
-    if (!verify_password(current_password, credentials->password_hash)) {
-        return std::unexpected(
-            error(AuthErrorKind::kWrongPassword, "the current password is wrong"));
+    if (auto refused = verify_with_lockout(
+            *credentials, current_password, ip, "password_change_failed",
+            error(AuthErrorKind::kWrongPassword, "the current password is wrong"))) {
+        return std::unexpected(*refused);
     }
     if (auto ok = check_password_policy(new_password, "new_password"); !ok) {
         return std::unexpected(ok.error());
@@ -257,6 +268,10 @@ std::expected<Identity, AuthError> AuthService::authenticate_token(std::string_v
         return std::unexpected(error(AuthErrorKind::kBadToken, "the token was revoked"));
     }
     return Identity{std::move(claims->sub), std::move(claims->jti), claims->exp};
+}
+
+bool AuthService::token_holds(std::string_view jti, std::int64_t expires_s) const {
+    return expires_s > clock_.now_ms() / 1000 && !revocations_.contains(jti);
 }
 
 std::optional<ports::User> AuthService::user(std::string_view user_id) const {

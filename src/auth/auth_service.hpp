@@ -79,6 +79,9 @@ class AuthService {
     // From the Authorization header value ("Bearer <token>").
     std::expected<Identity, AuthError> authenticate(std::string_view authorization) const;
     std::expected<Identity, AuthError> authenticate_token(std::string_view token) const;
+    // Whether a token authenticated earlier (by its id and expiry) is still neither expired nor
+    // revoked.
+    bool token_holds(std::string_view jti, std::int64_t expires_s) const;
     // The user record, from memory after the first read (user records do not change).
     std::optional<ports::User> user(std::string_view user_id) const;
 
@@ -86,6 +89,11 @@ class AuthService {
     static std::optional<std::string> normalize_email(std::string_view email);
 
   private:
+    // Checks a password where the account's lockout applies: every wrong password counts
+    // towards it, at login or at a password change. Nothing when right, else wrong or locked.
+    std::optional<AuthError> verify_with_lockout(const ports::Credentials& credentials,
+                                                 std::string_view password, std::string_view ip,
+                                                 std::string_view failure_event, AuthError wrong);
     std::expected<void, AuthError> check_password_policy(std::string_view password,
                                                          std::string_view field) const;
     TokenPair issue_tokens(const ports::User& user, ports::RefreshToken& refresh_row) const;

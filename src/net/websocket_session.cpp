@@ -53,15 +53,18 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
                          public realtime::Subscriber,
                          private GatherStream::Listener {
   public:
-    // slot: the user's connection slot when the upgrade was authenticated, else none yet.
+    // slot: the user's connection slot when the upgrade was authenticated (with token), else
+    // none yet.
     WebSocketSession(beast::tcp_stream&& stream, WebSocketContext& context, std::size_t shard,
-                     std::optional<realtime::UserSlot> slot)
+                     std::optional<realtime::UserSlot> slot, TokenIdentity token)
         : ws_(std::move(stream), context.settings.send_queue_messages, context.counters),
           context_(context),
           settings_(context.settings),
           shard_(shard),
           slot_(std::move(slot)),
           user_(slot_ ? std::optional(slot_->user_id) : std::nullopt),
+          token_jti_(std::move(token.jti)),
+          token_expires_s_(token.expires_s),
           limiter_(settings_.client_messages_per_minute, 60'000),
           timer_(ws_.get_executor()) {}
 
@@ -97,6 +100,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
     const std::size_t shard_;
     std::optional<realtime::UserSlot> slot_;
     std::optional<std::string> user_;
+    std::string token_jti_;  // the token that authenticated the connection, checked again
+    std::int64_t token_expires_s_ = 0;
     realtime::RateLimiter limiter_;
     asio::steady_timer timer_;
     beast::flat_buffer buffer_;
@@ -206,13 +211,13 @@ void WebSocketSession::handle(std::string_view text) {
 }
 
 void WebSocketSession::authenticate(const std::string& token) {
-    auto user = context_.check_token(token);
-    if (!user) {
+    auto identity = context_.check_token.verify(token);
+    if (!identity) {
         send_error("unauthorized", "invalid or expired token");
         close_with(websocket::close_code::policy_error, "invalid token");
         return;
     }
-    slot_ = context_.hub.acquire_user_slot(*user);
+    slot_ = context_.hub.acquire_user_slot(identity->user_id);
     if (!slot_) {
         context_.counters.refused.fetch_add(1, std::memory_order_relaxed);
         send_error("rate_limited", fmt::format("at most {} connections per user",
@@ -220,7 +225,9 @@ void WebSocketSession::authenticate(const std::string& token) {
         close_with(websocket::close_code::policy_error, "too many connections for this user");
         return;
     }
-    user_ = std::move(user);
+    user_ = std::move(identity->user_id);
+    token_jti_ = std::move(identity->jti);
+    token_expires_s_ = identity->expires_s;
     send(R"({"type":"authenticated"})");
     arm_timer(settings_.ping_interval);
 }
@@ -367,6 +374,12 @@ void WebSocketSession::on_timer() {
         close_with(websocket::close_code::policy_error, "authentication timeout");
         return;
     }
+    // A logout (on any instance) ends the connections its token opened, within a ping interval.
+    if (!context_.check_token.still_valid(token_jti_, token_expires_s_)) {
+        send_error("unauthorized", "the token was revoked or has expired");
+        close_with(websocket::close_code::policy_error, "token no longer valid");
+        return;
+    }
     if (Clock::now() - last_received_ >= settings_.idle_timeout) {
         close_with(websocket::close_code::going_away, "idle timeout");
         return;
@@ -410,16 +423,18 @@ std::optional<api::HttpResponse> upgrade_to_websocket(beast::tcp_stream& stream,
                                                       WebSocketContext& context,
                                                       std::size_t shard) {
     std::optional<realtime::UserSlot> slot;
+    TokenIdentity identity;
     if (const auto token = bearer_token(parsed)) {
-        const auto user = context.check_token(*token);
-        if (!user) {
+        auto verified = context.check_token.verify(*token);
+        if (!verified) {
             context.counters.refused.fetch_add(1, std::memory_order_relaxed);
             auto response =
                 api::error_response(api::ApiError::unauthorized("invalid or expired token"));
             response.close = true;
             return response;
         }
-        slot = context.hub.acquire_user_slot(*user);
+        identity = std::move(*verified);
+        slot = context.hub.acquire_user_slot(identity.user_id);
         if (!slot) {
             context.counters.refused.fetch_add(1, std::memory_order_relaxed);
             auto response = api::error_response(
@@ -432,8 +447,8 @@ std::optional<api::HttpResponse> upgrade_to_websocket(beast::tcp_stream& stream,
     }
     context.counters.upgrades.fetch_add(1, std::memory_order_relaxed);
     auto executor = stream.get_executor();
-    auto session =
-        std::make_shared<WebSocketSession>(std::move(stream), context, shard, std::move(slot));
+    auto session = std::make_shared<WebSocketSession>(std::move(stream), context, shard,
+                                                      std::move(slot), std::move(identity));
     asio::co_spawn(executor, WebSocketSession::run(std::move(session), std::move(request)),
                    asio::detached);
     return std::nullopt;

@@ -26,8 +26,21 @@ struct WebSocketSettings {
     std::size_t max_subscriptions = 100;
 };
 
-// The user id a valid access token belongs to.
-using TokenCheck = std::function<std::optional<std::string>(std::string_view token)>;
+// An access token as a connection knows it: whose it is, and its id and expiry (seconds since
+// the epoch), by which the connection checks it again while it is open.
+struct TokenIdentity {
+    std::string user_id;
+    std::string jti;
+    std::int64_t expires_s = 0;
+};
+
+struct TokenCheck {
+    // The identity of a valid access token, or nothing.
+    std::function<std::optional<TokenIdentity>(std::string_view token)> verify;
+    // Whether a token verified earlier still holds: not revoked since (a logout, on any
+    // instance) and not expired.
+    std::function<bool(std::string_view jti, std::int64_t expires_s)> still_valid;
+};
 
 struct WebSocketCounters {
     std::atomic<std::uint64_t> upgrades{0};

@@ -473,6 +473,19 @@ def test_password_change_with_a_wrong_current_password_is_403_forbidden(server):
     assert attempt_login(server, account.email, account.password).status == 200
 
 
+def test_wrong_current_passwords_count_towards_the_lockout(server):
+    account, tokens = new_session(server)
+    responses = [change_password(server, tokens.access_token, f"wrong password {i:04d}",
+                                 "whatever new pass") for i in range(5)]
+    assert [r.status for r in responses[:4]] == [403] * 4
+    assert_error(responses[4], 429, "rate_limited")
+    assert 1 <= retry_after_seconds(responses[4]) <= LOCKOUT_SECONDS
+    # Locked for the right password too, at a password change and at login.
+    r = change_password(server, tokens.access_token, account.password, "whatever new pass")
+    assert_error(r, 429, "rate_limited")
+    assert_error(attempt_login(server, account.email, account.password), 429, "rate_limited")
+
+
 def test_password_change_without_a_token_is_401(server):
     r = server.post("/api/auth/password", json={"current_password": DEFAULT_PASSWORD,
                                                 "new_password": "whatever new pass"})

@@ -23,7 +23,7 @@ import pytest
 import websocket
 from websocket import ABNF
 
-from conftest import (HOST, assert_error, auth_headers, new_session, raw_connect,
+from conftest import (HOST, assert_error, auth_headers, login, new_session, raw_connect,
                       read_http_response)
 
 MANUAL = {
@@ -458,6 +458,40 @@ def test_a_logged_out_token_is_refused_on_the_upgrade_with_401(server):
     sock.close()
     assert status == 401, (status, body[:300])
     assert body_json(body)["error"]["code"] == "unauthorized", body
+
+
+@pytest.mark.parametrize("how", ["header", "auth message"])
+def test_a_logout_closes_the_connections_its_token_opened_with_1008(make_server, connect, how):
+    s = make_server(**with_ws(ws_ping_interval_seconds=1))
+    user = User(s)
+    other_token = login(s, user.account).access_token  # a second session of the same user
+    if how == "header":
+        client = connect(s, token=user.token)
+    else:
+        client = connect(s)
+        client.send_json({"type": "auth", "token": user.token})
+        assert client.expect(what="authenticated")["type"] == "authenticated"
+    client.subscribe("account")
+    kept = connect(s, token=other_token)
+    kept.subscribe("account")
+
+    r = s.post("/api/auth/logout", headers=user.headers)
+    assert r.status == 204, r.body
+    started = time.monotonic()
+    msg = client.expect(timeout=5.0, what="the revoked token's error")
+    assert msg["type"] == "error" and msg["code"] == "unauthorized", msg
+    code, _later = client.wait_close(3.0)
+    assert code == CLOSE_POLICY, code
+    assert time.monotonic() - started < 4.0
+
+    # The other session's connection stays open and still gets the user's events.
+    r = s.request("POST", "/api/market/prices", headers=auth_headers(other_token),
+                  json=dict(symbol="ETHUSDT", price="2000"))
+    assert r.status == 204, r.body
+    r = s.request("POST", "/api/orders", headers=auth_headers(other_token),
+                  json=dict(symbol="ETHUSDT", side="buy", type="market", quantity="1"))
+    assert r.status == 201, r.body
+    assert last_of(collect_until(kept, ["order"]), "order")["order"]["id"] == r.json["id"]
 
 
 def test_a_bad_token_in_the_auth_message_gets_unauthorized_then_close_1008(server, connect):
