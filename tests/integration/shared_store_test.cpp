@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -380,6 +381,23 @@ TEST_P(SharedStoreTest, ALogoutOnOneInstanceIsAnnouncedToTheOthers) {
     EXPECT_EQ(seen[0].expires_ms, 1'900'000'000'000);
 }
 
+// A logout committed before an instance watches (between its start-up read of the revocations
+// and its LISTEN) is honoured there too.
+TEST_P(SharedStoreTest, ALogoutBeforeAnInstanceWatchesIsHonouredThere) {
+    const auto starting = engine_->open_again();  // not listening yet
+    store().revoke_session("u1", {"jti-early", 1'900'000'000'000}, {"u1", "", "logout", "", 1});
+    std::mutex mutex;
+    std::vector<std::string> seen;
+    starting->watch_revocations([&](const ports::RevokedToken& token) {
+        std::lock_guard lock(mutex);
+        seen.push_back(token.jti);
+    });
+    EXPECT_TRUE(testing::wait_for([&] {
+        std::lock_guard lock(mutex);
+        return std::find(seen.begin(), seen.end(), "jti-early") != seen.end();
+    }));
+}
+
 TEST_P(SharedStoreTest, TicksPublishedByOneInstanceReachTheOthersExactly) {
     std::mutex mutex;
     std::vector<ports::Tick> received;
@@ -579,6 +597,63 @@ TEST_P(SharedStoreTest, AClusterOnOtherDataOfTheSameServerIsNotAMember) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     EXPECT_EQ(ours.owned_count(), adapters::postgres::PgPartition::kShards);
     EXPECT_EQ(theirs.owned_count(), adapters::postgres::PgPartition::kShards);
+}
+
+// Taking up gained shards fails (the store failed meanwhile): the shards are given back and
+// gained again, and the instance goes on.
+TEST_P(SharedStoreTest, ShardsWhoseWorkCouldNotBeTakenUpAreGainedAgain) {
+    if (GetParam() != "postgres") {
+        GTEST_SKIP() << "the partition's session is the same with or without the pooler";
+    }
+    using adapters::postgres::PgPartition;
+    std::atomic<int> calls{0};
+    PgPartition ours(engine_->url(), std::chrono::milliseconds(100));
+    ours.on_gained([&calls](const std::vector<int>&) {
+        if (++calls == 2) {
+            throw ports::StoreUnavailable("the store failed while taking the shards up");
+        }
+    });
+    ours.start();  // gains every shard: the first call
+    ASSERT_EQ(ours.owned_count(), PgPartition::kShards);
+    {
+        PgPartition other(engine_->url(), std::chrono::milliseconds(100));
+        other.start();
+        ASSERT_TRUE(testing::wait_for([&] { return other.owned_count() > 0; }));
+    }  // gone: ours gains its shards on its own thread, and the second call fails
+    EXPECT_TRUE(
+        testing::wait_for([&] { return calls >= 3 && ours.owned_count() == PgPartition::kShards; },
+                          std::chrono::seconds(10)));
+}
+
+// An instance that stops balancing (hung, or cut off) loses its shards to the others: the server
+// ends its idle session, and the locks with it.
+TEST_P(SharedStoreTest, TheShardsOfAHungInstanceAreTakenOver) {
+    if (GetParam() != "postgres") {
+        GTEST_SKIP() << "the partition's session is the same with or without the pooler";
+    }
+    using adapters::postgres::PgPartition;
+    PgPartition first(engine_->url(), std::chrono::milliseconds(100));
+    first.start();
+    ASSERT_EQ(first.owned_count(), PgPartition::kShards);
+
+    std::atomic<bool> hung{false};
+    std::atomic<bool> release{false};
+    PgPartition hanging(engine_->url(), std::chrono::milliseconds(100),
+                        std::chrono::milliseconds(1000));
+    hanging.on_gained([&](const std::vector<int>&) {
+        hung = true;
+        // Bounded: the test ends the hang, or it ends by itself after 10 s.
+        for (int i = 0; i < 200 && !release; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    });
+    hanging.start();  // nothing free yet: its first shards come on its own thread, and it hangs
+    ASSERT_TRUE(testing::wait_for([&] { return hung.load(); }, std::chrono::seconds(10)));
+    EXPECT_GT(hanging.owned_count(), 0);
+    // Within the idle timeout (1 s) and a round or two, every shard is the first's again.
+    EXPECT_TRUE(testing::wait_for([&] { return first.owned_count() == PgPartition::kShards; },
+                                  std::chrono::seconds(4)));
+    release = true;
 }
 
 // A store whose instances share it across processes: PostgreSQL, directly and through PgBouncer.

@@ -21,13 +21,22 @@ constexpr Sql kMembers{"partition_members",
                        "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' "
                        "AND classid = ($1::int)::oid AND granted AND database = "
                        "(SELECT oid FROM pg_database WHERE datname = current_database())"};
+// The server ends this session, and with it the locks, when its instance is gone without
+// closing it: a dead host is noticed by TCP keepalives within seconds (not the system's two
+// hours), a hung one (no round for idle_timeout) by the idle-session timeout.
+constexpr Sql kSessionLimits{"partition_session_limits",
+                             "SELECT set_config('idle_session_timeout', $1, false), "
+                             "set_config('tcp_keepalives_idle', '10', false), "
+                             "set_config('tcp_keepalives_interval', '5', false), "
+                             "set_config('tcp_keepalives_count', '3', false)"};
 constexpr Sql kTake{"partition_take", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
 constexpr Sql kGiveBack{"partition_give_back", "SELECT pg_advisory_unlock($1::int, $2::int)"};
 
 }  // namespace
 
-PgPartition::PgPartition(std::string url, std::chrono::milliseconds period)
-    : url_(std::move(url)), period_(period), owned_(kShards) {}
+PgPartition::PgPartition(std::string url, std::chrono::milliseconds period,
+                         std::chrono::milliseconds idle_timeout)
+    : url_(std::move(url)), period_(period), idle_timeout_(idle_timeout), owned_(kShards) {}
 
 PgPartition::~PgPartition() {
     stopping_ = true;
@@ -45,7 +54,14 @@ void PgPartition::start() {
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
             if (!stopping_) {
-                balance();
+                try {
+                    balance();
+                } catch (const std::exception&) {
+                    // Nothing may end this thread but stopping: owning nothing is safe, and
+                    // the next round starts over with a new session.
+                    forget_all();
+                    session_.reset();
+                }
             }
         }
     });
@@ -84,6 +100,7 @@ void PgPartition::balance() {
             forget_all();
             session_.reset();
             auto session = std::make_unique<Connection>(url_);
+            session->run(kSessionLimits, Params::of(std::to_string(idle_timeout_.count())));
             const auto keys = session->run(kKeys);
             shard_key_ = keys.integer(0, 0);
             member_key_ = keys.integer(0, 1);
@@ -134,8 +151,27 @@ void PgPartition::balance() {
     if (!gained.empty()) {
         std::lock_guard lock(gained_mutex_);
         if (gained_) {
-            gained_(gained);
+            try {
+                gained_(gained);
+            } catch (const std::exception&) {
+                // The work of these shards could not be taken up (the store failed meanwhile):
+                // they are given back, so that they are gained again, here or elsewhere, and
+                // taken up then.
+                give_back(gained);
+            }
         }
+    }
+}
+
+void PgPartition::give_back(const std::vector<int>& shards) {
+    try {
+        for (const int shard : shards) {
+            owned_[static_cast<std::size_t>(shard)] = false;
+            session_->run(kGiveBack, Params::of(shard_key_, shard));
+        }
+    } catch (const ports::StoreUnavailable&) {
+        forget_all();  // the session ends, and its locks with it
+        session_.reset();
     }
 }
 

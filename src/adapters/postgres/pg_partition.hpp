@@ -3,7 +3,8 @@
 // session-level advisory lock. Every instance also holds a membership lock, so all agree on how
 // many are alive; each takes up to its fair share (shards / members, rounded up) of the free
 // shards and gives back what is beyond it. An instance that dies loses its session and with it
-// its locks: the others take its shards over on their next round (every second). If this
+// its locks (a host that vanished or an instance that hung: the server ends the session, see
+// kSessionLimits): the others take its shards over on their next round (every second). If this
 // instance's own session breaks, it owns nothing until it has locked shards again. The feed is
 // one more lock of the same kind: whoever holds it leads the cluster's prices.
 #pragma once
@@ -26,8 +27,11 @@ class PgPartition final : public ports::WorkPartition {
   public:
     static constexpr int kShards = 64;
 
+    // idle_timeout: how long the server keeps the session (and the locks) of an instance that
+    // has stopped balancing, hung or cut off.
     explicit PgPartition(std::string url,
-                         std::chrono::milliseconds period = std::chrono::seconds(1));
+                         std::chrono::milliseconds period = std::chrono::seconds(1),
+                         std::chrono::milliseconds idle_timeout = std::chrono::seconds(60));
     ~PgPartition() override;
     PgPartition(const PgPartition&) = delete;
     PgPartition& operator=(const PgPartition&) = delete;
@@ -46,9 +50,11 @@ class PgPartition final : public ports::WorkPartition {
 
   private:
     void forget_all();
+    void give_back(const std::vector<int>& shards);
 
     const std::string url_;
     const std::chrono::milliseconds period_;
+    const std::chrono::milliseconds idle_timeout_;
     std::unique_ptr<Connection> session_;  // holds the locks; used by the balancing thread only
     std::int64_t shard_key_ = 0;           // advisory lock class ids, per schema
     std::int64_t member_key_ = 0;

@@ -237,6 +237,21 @@ void PgStore::watch_revocations(std::function<void(const ports::RevokedToken& to
         token_revoked_ = std::move(revoked);
     }
     start_listening();
+    // The listener may have heard revocations before there was anyone to tell.
+    try {
+        announce_revocations();
+    } catch (const ports::StoreUnavailable&) {
+        // The listener reads them again once it listens (again).
+    }
+}
+
+void PgStore::announce_revocations() {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (const auto& token : revoked_tokens(now_ms)) {
+        announce("botcore_revoked", token.jti + ":" + std::to_string(token.expires_ms));
+    }
 }
 
 namespace {
@@ -333,16 +348,12 @@ void PgStore::listen() {
             }
             listening_started_.notify_all();
             if (listened_before) {
-                // Announcements may have been missed while away: every book may have changed,
-                // and the revocations are read again.
+                // Announcements may have been missed while away: every book may have changed.
                 book_changed("");
-                const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count();
-                for (const auto& token : revoked_tokens(now_ms)) {
-                    announce("botcore_revoked", token.jti + ":" + std::to_string(token.expires_ms));
-                }
             }
+            // Revocations committed before this LISTEN (while away, or before the first one,
+            // after the instance read them at start) are read again.
+            announce_revocations();
             listened_before = true;
             while (!stopping_) {
                 const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -126,6 +126,8 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     void start_listening();
     void listen();
     void announce(std::string_view channel, const std::string& payload);
+    // Tells the revocation watcher of every token still revoked.
+    void announce_revocations();
     // The transactions that had not ended at a snapshot: from its xmax on, and those it saw
     // running (an xid8[] literal).
     struct Unended {
