@@ -15,6 +15,9 @@ namespace {
 
 using domain::Decimal;
 
+// The level that any price reaches (rising, at the smallest price).
+constexpr Decimal kAnyPrice = Decimal::from_units(1);
+
 // A command is run again this often when other instances keep changing its book first.
 constexpr int kMaxAttempts = 16;
 
@@ -82,6 +85,7 @@ struct TradingService::Book {
     // command running, like portfolio).
     std::int64_t revision = 0;
     bool stale = false;  // another instance changed the book: reload before the next command
+    std::int64_t reload_after_ms = 0;  // a read of the book failed: prices wait until then
 };
 
 TradingService::TradingService(ports::TradingStore& store, market::PriceBook& prices,
@@ -132,7 +136,8 @@ void TradingService::drive(const std::shared_ptr<Book>& book, Step step, int att
             }
         } catch (...) {
             // A broken invariant inside a command: forget the working copy, the store is the
-            // truth. The command's responder answers 500 when it is dropped.
+            // truth. The command's responder answers 500 when it is dropped (a store failure
+            // inside a command was answered already, see command()).
             settle(book, std::current_exception());
             step = take_next(book);
             continue;
@@ -203,14 +208,20 @@ void TradingService::publish_events(const std::shared_ptr<Book>& book, UserEvent
 }
 
 void TradingService::settle(const std::shared_ptr<Book>& book, std::exception_ptr error) {
-    std::lock_guard lock(book->mutex);
-    if (error) {
+    {
+        std::lock_guard lock(book->mutex);
+        if (!error) {
+            if (book->portfolio) {
+                ++book->revision;
+                book->committed = book->portfolio->state();
+                book->committed->revision = book->revision;
+            }
+            return;
+        }
         book->portfolio.reset();  // reloaded from the store by the next command
-    } else if (book->portfolio) {
-        ++book->revision;
-        book->committed = book->portfolio->state();
-        book->committed->revision = book->revision;
     }
+    // The levels registered for the discarded change are not the store's.
+    watch_until_reloaded(book->user_id);
 }
 
 void TradingService::refresh(const std::string& user_id) {
@@ -232,15 +243,8 @@ void TradingService::refresh(const std::string& user_id) {
     // The other instance may have set or removed any level. Only a price can reach one, so
     // instead of reading the book now (for every change), the next price of each symbol has
     // the book read and evaluated, and its exact levels registered again.
-    const auto watch_every_symbol = [this](const std::string& user) {
-        for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
-            triggers_.set(user, spec.name, Decimal::from_units(1), std::nullopt);
-        }
-    };
     if (!user_id.empty()) {
-        if (owns(user_id) && !catch_all_standing(user_id)) {
-            watch_every_symbol(user_id);
-        }
+        watch_until_reloaded(user_id);
         return;
     }
     for (const auto& b : books) {
@@ -306,11 +310,15 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
         try {
             state = store_.load_portfolio(book->user_id);
         } catch (const ports::StoreUnavailable& e) {
-            if (stale) {
-                // Still to be read again: the copy in memory is not the store's.
+            {
                 std::lock_guard lock(book->mutex);
-                book->stale = true;
+                if (stale) {
+                    book->stale = true;  // still to be read again: the copy is not the store's
+                }
+                book->reload_after_ms = clock_.now_ms() + kReloadBackoffMs;
             }
+            // A price that fired a level of this book has lost it; retried by a later price.
+            watch_until_reloaded(book->user_id);
             error = unavailable(e.what());
             return nullptr;
         }
@@ -325,6 +333,7 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
             domain::SymbolCatalog::default_catalog(), settings_.slippage);
         std::lock_guard lock(book->mutex);
         book->committed = book->portfolio->state();
+        book->reload_after_ms = 0;
     }
     return &*book->portfolio;
 }
@@ -368,6 +377,18 @@ void TradingService::register_triggers(const std::string& user_id,
     const auto band = portfolio.trigger_band(symbol);
     triggers_.set(user_id, symbol, band.upper, band.lower);
     catch_all_broken(user_id);
+}
+
+void TradingService::watch_every_symbol(const std::string& user_id) {
+    for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+        triggers_.set(user_id, spec.name, kAnyPrice, std::nullopt);
+    }
+}
+
+void TradingService::watch_until_reloaded(const std::string& user_id) {
+    if (owns(user_id) && !catch_all_standing(user_id)) {
+        watch_every_symbol(user_id);
+    }
 }
 
 bool TradingService::catch_all_standing(const std::string& user_id) {
@@ -656,16 +677,29 @@ void TradingService::on_price(const std::string& symbol, Decimal price, std::int
             done();
         }
     };
+    const auto now = clock_.now_ms();
     for (const auto& user_id : users) {
+        auto b = book(user_id);
+        bool backing_off = false;
+        {
+            std::lock_guard lock(b->mutex);
+            backing_off = now < b->reload_after_ms;
+        }
+        if (backing_off) {
+            // The store failed to give this book a moment ago: a later price tries again.
+            triggers_.set(user_id, symbol, kAnyPrice, std::nullopt);
+            complete();
+            continue;
+        }
         {
             std::lock_guard lock(stats_mutex_);
             ++stats_.trigger_evaluations;
         }
-        run(book(user_id),
+        run(b,
             [this, user_id, symbol, price, complete](domain::Portfolio* portfolio,
                                                      const TradingError&) -> Outcome {
                 if (!portfolio) {
-                    complete();
+                    complete();  // load() left the book watched on every symbol
                     return {};
                 }
                 auto& p = *portfolio;
@@ -735,6 +769,7 @@ std::size_t TradingService::load_open_books() {
         loaded.push_back(done->get_future());
         run(book(user_id),
             [this, user_id, done](domain::Portfolio* portfolio, const TradingError&) -> Outcome {
+                // A book that cannot be read is left watched on every symbol by load().
                 if (portfolio != nullptr) {
                     for (const auto& [symbol, position] : portfolio->state().positions) {
                         register_triggers(user_id, *portfolio, symbol);

@@ -26,6 +26,7 @@
 #include "market/price_book.hpp"
 #include "ports/clock.hpp"
 #include "ports/ids.hpp"
+#include "ports/store.hpp"
 #include "ports/trading_store.hpp"
 #include "ports/work_partition.hpp"
 
@@ -95,6 +96,10 @@ struct TradingSettings {
 
 class TradingService {
   public:
+    // After the store failed to give a book, the prices that reach it wait this long before it
+    // is read again: one read per book per interval during an outage, not one per tick.
+    static constexpr std::int64_t kReloadBackoffMs = 1000;
+
     TradingService(ports::TradingStore& store, market::PriceBook& prices, const ports::Clock& clock,
                    TradingSettings settings);
 
@@ -218,7 +223,16 @@ class TradingService {
                         reply(std::move(r));
                     }
                 };
-                auto outcome = body(*portfolio, deferring);
+                Outcome outcome;
+                try {
+                    outcome = body(*portfolio, deferring);
+                } catch (const ports::StoreUnavailable& e) {
+                    // A read inside the command failed: nothing was answered yet, and drive
+                    // drops the working copy as after any failure.
+                    reply(std::unexpected(
+                        TradingError{TradingErrorKind::kUnavailable, {}, e.what()}));
+                    throw;
+                }
                 answer->deciding = false;
                 if (answer->now && !outcome.changes.empty()) {
                     throw std::logic_error("a command answered before its changes were committed");
@@ -252,6 +266,12 @@ class TradingService {
                            const std::string& symbol);
     void register_changed(const std::string& user_id, const domain::Portfolio& portfolio,
                           const domain::Changes& changes);
+    // A level on every symbol that any price reaches: each symbol's next price evaluates the
+    // book and registers its exact levels again.
+    void watch_every_symbol(const std::string& user_id);
+    // The registered levels may not be the store's (a change was discarded, or the book could
+    // not be read): the user's book is watched on every symbol until it is evaluated again.
+    void watch_until_reloaded(const std::string& user_id);
     // Whether the catch-all level still stands on every symbol for this user; marks it so.
     bool catch_all_standing(const std::string& user_id);
     // One of the user's levels was replaced or fired: the catch-all no longer stands whole.

@@ -1,10 +1,13 @@
 // TradingService on each real store (SQLite and PostgreSQL): answers after commit, triggers,
-// funding, and one command at a time per user.
+// funding, one command at a time per user, and what a store failure leaves behind.
 #include "engine/trading_service.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <exception>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "store_engines.hpp"
@@ -19,18 +22,117 @@ Decimal d(std::string_view text) {
     return *Decimal::parse(text);
 }
 
+// The command's answer; throws std::future_error if the service dropped the reply unanswered.
 template <class T>
 std::expected<T, TradingError> wait(const std::function<void(Reply<T>)>& call) {
-    std::promise<std::expected<T, TradingError>> result;
-    call([&result](std::expected<T, TradingError> r) { result.set_value(std::move(r)); });
-    return result.get_future().get();
+    auto result = std::make_shared<std::promise<std::expected<T, TradingError>>>();
+    auto answer = result->get_future();
+    call([result](std::expected<T, TradingError> r) { result->set_value(std::move(r)); });
+    result.reset();
+    return answer.get();
+}
+
+// The store under test, with failures the test arms as when the database cannot be reached:
+// the next commits fail, or reads of books or of orders throw.
+class FlakyStore final : public ports::TradingStore {
+  public:
+    explicit FlakyStore(ports::TradingStore& inner) : inner_(inner) {}
+
+    void fail_next_commits(int count) { failing_commits_ = count; }
+    void fail_book_reads(bool fail) { failing_book_reads_ = fail; }
+    void fail_order_reads(bool fail) { failing_order_reads_ = fail; }
+    int book_reads() const { return book_reads_; }
+
+    std::optional<domain::PortfolioState> load_portfolio(std::string_view user_id) override {
+        ++book_reads_;
+        throw_if(failing_book_reads_);
+        return inner_.load_portfolio(user_id);
+    }
+    std::optional<std::int64_t> book_revision(std::string_view user_id) override {
+        throw_if(failing_book_reads_);
+        return inner_.book_revision(user_id);
+    }
+    void commit(ports::TradingWrite write, Done done) override {
+        int left = failing_commits_.load();
+        while (left > 0 && !failing_commits_.compare_exchange_weak(left, left - 1)) {
+        }
+        if (left > 0) {
+            done(std::make_exception_ptr(ports::StoreUnavailable("commit failed (armed)")));
+            return;
+        }
+        inner_.commit(std::move(write), std::move(done));
+    }
+    std::optional<domain::Order> find_order(std::string_view user_id,
+                                            std::string_view order_id) override {
+        throw_if(failing_order_reads_);
+        return inner_.find_order(user_id, order_id);
+    }
+    std::optional<domain::Order> find_order_by_client_id(
+        std::string_view user_id, std::string_view client_order_id) override {
+        throw_if(failing_order_reads_);
+        return inner_.find_order_by_client_id(user_id, client_order_id);
+    }
+    std::vector<domain::Fill> fills(std::string_view user_id, std::string_view order_id) override {
+        throw_if(failing_order_reads_);
+        return inner_.fills(user_id, order_id);
+    }
+    std::vector<domain::Order> orders(std::string_view user_id,
+                                      const ports::OrderQuery& query) override {
+        return inner_.orders(user_id, query);
+    }
+    std::vector<domain::Trade> trades(std::string_view user_id,
+                                      const ports::TradeQuery& query) override {
+        return inner_.trades(user_id, query);
+    }
+    std::vector<domain::Trade> all_trades(std::string_view user_id) override {
+        return inner_.all_trades(user_id);
+    }
+    std::vector<std::string> users_with_open_books() override {
+        return inner_.users_with_open_books();
+    }
+    std::int64_t open_positions() override { return inner_.open_positions(); }
+
+  private:
+    static void throw_if(bool failing) {
+        if (failing) {
+            throw ports::StoreUnavailable("read failed (armed)");
+        }
+    }
+
+    ports::TradingStore& inner_;
+    std::atomic<int> failing_commits_{0};
+    std::atomic<bool> failing_book_reads_{false};
+    std::atomic<bool> failing_order_reads_{false};
+    std::atomic<int> book_reads_{0};
+};
+
+void price_on(TradingService& service, const ports::Clock& clock, const std::string& symbol,
+              std::string_view value) {
+    std::promise<void> done;
+    service.on_price(symbol, d(value), clock.now_ms(), [&done] { done.set_value(); });
+    done.get_future().get();
+}
+
+domain::OrderRequest market_order(const std::string& symbol, domain::Side side,
+                                  std::string_view quantity,
+                                  std::optional<Decimal> stop_loss = {}) {
+    domain::OrderRequest request;
+    request.symbol = symbol;
+    request.side = side;
+    request.quantity = d(quantity);
+    request.stop_loss = stop_loss;
+    return request;
 }
 
 class TradingServiceTest : public testing::EngineTest {
   protected:
-    TradingServiceTest() : store(engine_->store()), trading(store, prices, clock, settings()) {
+    TradingServiceTest()
+        : store(engine_->store()), flaky(store), trading(flaky, prices, clock, settings()) {
         add_user("u1");
     }
+    // A reply can come before its step has ended on the store's threads (an answer sent from
+    // inside a command): they finish before the service goes, as at the server's shutdown.
+    ~TradingServiceTest() override { store.flush(); }
 
     static TradingSettings settings() {
         TradingSettings s;
@@ -45,26 +147,44 @@ class TradingServiceTest : public testing::EngineTest {
     }
 
     void price(const std::string& symbol, std::string_view value) {
-        std::promise<void> done;
-        trading.on_price(symbol, d(value), clock.now_ms(), [&done] { done.set_value(); });
-        done.get_future().get();
+        price_on(trading, clock, symbol, value);
     }
 
-    std::expected<PlacedOrder, TradingError> market(const std::string& user, domain::Side side,
-                                                    std::string_view quantity,
-                                                    std::optional<Decimal> stop_loss = {}) {
-        domain::OrderRequest request;
-        request.symbol = "ETHUSDT";
-        request.side = side;
-        request.quantity = d(quantity);
-        request.stop_loss = stop_loss;
+    std::expected<PlacedOrder, TradingError> place(const std::string& user,
+                                                   const domain::OrderRequest& request) {
         return wait<PlacedOrder>([&](Reply<PlacedOrder> reply) {
             trading.place_order(user, request, std::move(reply));
         });
     }
 
+    std::expected<PlacedOrder, TradingError> market(const std::string& user, domain::Side side,
+                                                    std::string_view quantity,
+                                                    std::optional<Decimal> stop_loss = {}) {
+        return place(user, market_order("ETHUSDT", side, quantity, stop_loss));
+    }
+
+    std::expected<domain::Order, TradingError> cancel(const std::string& user,
+                                                      const std::string& order_id) {
+        return wait<domain::Order>([&](Reply<domain::Order> reply) {
+            trading.cancel_order(user, order_id, std::move(reply));
+        });
+    }
+
+    bool holds(const std::string& user, const std::string& symbol) {
+        return store.load_portfolio(user)->positions.contains(symbol);
+    }
+
+    // No position left on symbol, and the user's only trade was closed by its stop-loss.
+    void expect_stopped_out(const std::string& user, const std::string& symbol) {
+        EXPECT_FALSE(holds(user, symbol));
+        const auto trades = store.all_trades(user);
+        ASSERT_EQ(trades.size(), 1u);
+        EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
+    }
+
     testing::ManualClock clock;
     ports::StoreEngine& store;
+    FlakyStore flaky;  // what the service uses: the store, with failures the test arms
     market::PriceBook prices;
     TradingService trading;
 };
@@ -160,6 +280,115 @@ TEST_P(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
     restarted.on_price("ETHUSDT", d("1850"), clock.now_ms(), [&done] { done.set_value(); });
     done.get_future().get();
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
+}
+
+TEST_P(TradingServiceTest, AStopWhoseCloseFailsToCommitClosesThePositionOnALaterPrice) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+    flaky.fail_next_commits(1);
+    price("ETHUSDT", "1899");  // reaches the stop; the close is not stored
+    EXPECT_TRUE(holds("u1", "ETHUSDT"));
+    EXPECT_TRUE(trading.watches("u1", "ETHUSDT"));
+
+    price("ETHUSDT", "1890");
+    expect_stopped_out("u1", "ETHUSDT");
+}
+
+TEST_P(TradingServiceTest, AResetThatFailsToCommitLeavesTheStopOfEverySymbolArmed) {
+    price("ETHUSDT", "2000");
+    price("BTCUSDT", "50000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+    ASSERT_TRUE(
+        place("u1", market_order("BTCUSDT", domain::Side::kBuy, "0.01", d("45000"))).has_value());
+    flaky.fail_next_commits(1);
+    const auto reset = wait<domain::AccountView>(
+        [&](Reply<domain::AccountView> reply) { trading.reset("u1", std::move(reply)); });
+    ASSERT_FALSE(reset.has_value());
+    EXPECT_EQ(reset.error().kind, TradingErrorKind::kUnavailable);
+
+    price("BTCUSDT", "44000");
+    EXPECT_FALSE(holds("u1", "BTCUSDT"));
+    EXPECT_TRUE(holds("u1", "ETHUSDT"));  // its stop was not reached
+}
+
+TEST_P(TradingServiceTest, ARestingLimitWhoseCancelFailsToCommitStillFills) {
+    price("ETHUSDT", "2000");
+    auto request = market_order("ETHUSDT", domain::Side::kBuy, "1");
+    request.type = domain::OrderType::kLimit;
+    request.price = d("1900");
+    const auto placed = place("u1", request);
+    ASSERT_TRUE(placed.has_value());
+    ASSERT_EQ(placed->order.status, domain::OrderStatus::kOpen);
+    flaky.fail_next_commits(1);
+    const auto cancelled = cancel("u1", placed->order.id);
+    ASSERT_FALSE(cancelled.has_value());
+    EXPECT_EQ(cancelled.error().kind, TradingErrorKind::kUnavailable);
+
+    price("ETHUSDT", "1890");
+    EXPECT_EQ(store.find_order("u1", placed->order.id)->status, domain::OrderStatus::kFilled);
+    EXPECT_EQ(store.load_portfolio("u1")->positions.at("ETHUSDT").quantity, d("1"));
+}
+
+TEST_P(TradingServiceTest, ABookThatCannotBeReadWhenAPriceReachesItsStopClosesOnALaterPrice) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+    trading.refresh("u1");  // changed elsewhere: read again by the next price
+    flaky.fail_book_reads(true);
+    price("ETHUSDT", "1850");
+    flaky.fail_book_reads(false);
+    EXPECT_TRUE(holds("u1", "ETHUSDT"));
+
+    // Within the backoff a price does not read the book again.
+    const auto reads = flaky.book_reads();
+    price("ETHUSDT", "1845");
+    EXPECT_EQ(flaky.book_reads(), reads);
+    EXPECT_TRUE(holds("u1", "ETHUSDT"));
+
+    clock.advance_ms(TradingService::kReloadBackoffMs);
+    price("ETHUSDT", "1840");
+    expect_stopped_out("u1", "ETHUSDT");
+}
+
+TEST_P(TradingServiceTest, ABookThatCannotBeReadAtLoadingHasItsStopEvaluatedLater) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+    store.flush();
+    market::PriceBook fresh_prices;
+    TradingService restarted(flaky, fresh_prices, clock, settings());
+    flaky.fail_book_reads(true);
+    EXPECT_EQ(restarted.load_open_books(), 1u);
+    flaky.fail_book_reads(false);
+    EXPECT_TRUE(restarted.watches("u1", "ETHUSDT"));
+
+    clock.advance_ms(TradingService::kReloadBackoffMs);
+    price_on(restarted, clock, "ETHUSDT", "1850");
+    expect_stopped_out("u1", "ETHUSDT");
+}
+
+TEST_P(TradingServiceTest, AnOrderWhoseClientIdCannotBeLookedUpIsUnavailable) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1").has_value());  // the book is loaded
+    auto request = market_order("ETHUSDT", domain::Side::kBuy, "1");
+    request.client_order_id = "bot-1";
+    flaky.fail_order_reads(true);
+    const auto placed = place("u1", request);
+    flaky.fail_order_reads(false);
+    ASSERT_FALSE(placed.has_value());
+    EXPECT_EQ(placed.error().kind, TradingErrorKind::kUnavailable);
+    EXPECT_EQ(store.load_portfolio("u1")->positions.at("ETHUSDT").quantity, d("1"));
+
+    ASSERT_TRUE(place("u1", request).has_value());
+    EXPECT_EQ(store.load_portfolio("u1")->positions.at("ETHUSDT").quantity, d("2"));
+}
+
+TEST_P(TradingServiceTest, ACancelWhoseOrderCannotBeLookedUpIsUnavailable) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1").has_value());  // the book is loaded
+    flaky.fail_order_reads(true);
+    const auto cancelled = cancel("u1", "no-such-order");
+    flaky.fail_order_reads(false);
+    ASSERT_FALSE(cancelled.has_value());
+    EXPECT_EQ(cancelled.error().kind, TradingErrorKind::kUnavailable);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, TradingServiceTest,
