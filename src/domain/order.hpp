@@ -30,7 +30,8 @@ struct OrderRequest {
     Decimal quantity;
     std::optional<Decimal> price;       // limit and stop_limit
     std::optional<Decimal> stop_price;  // stop_limit
-    std::optional<int> leverage;        // default: the open position's leverage, else 1
+    std::optional<int> leverage;        // default: the symbol's (position's, else resting
+                                        // orders'), else 1
     bool reduce_only = false;
     // Protection for the position the order opens or adds to.
     std::optional<Decimal> stop_loss;

@@ -11,7 +11,7 @@ enum class OrderErrorCode {
     kUnknownSymbol,
     kInvalidQuantity,  // zero, negative, not a multiple of the step size, too precise
     kInvalidPrice,     // missing, not positive, not a multiple of the tick size
-    kInvalidLeverage,  // outside 1..max, or different from the open position's leverage
+    kInvalidLeverage,  // outside 1..max, or not the position's (else resting orders') leverage
     kBelowMinNotional,
     kInsufficientMargin,
     kReduceOnlyWouldIncrease,  // also: reduce_only with no position to reduce

@@ -131,6 +131,31 @@ bool is_long(PositionSide side) {
     return side == PositionSide::kLong;
 }
 
+// The leverage every order that can open in symbol must carry: the position's, else that of the
+// resting orders (a reduce-only order never opens, so it holds none).
+std::optional<int> symbol_leverage(const PortfolioState& state, std::string_view symbol) {
+    if (const auto it = state.positions.find(symbol); it != state.positions.end()) {
+        return it->second.leverage;
+    }
+    for (const auto& o : state.open_orders) {
+        if (o.symbol == symbol && !o.reduce_only) {
+            return o.leverage;
+        }
+    }
+    return std::nullopt;
+}
+
+// The part of an order that opens or grows a position: what is left once an opposite position
+// held is closed; none for a reduce-only order.
+Decimal opening_quantity(CheckedMath& m, const Position* held, Side side, Decimal quantity,
+                         bool reduce_only) {
+    if (reduce_only) {
+        return kZero;
+    }
+    const bool opposite = held != nullptr && held->side != position_side_of(side);
+    return std::max(kZero, m.sub(quantity, opposite ? held->quantity : kZero));
+}
+
 std::optional<OrderError> validate_protection(PositionSide side, Decimal reference,
                                               const SymbolSpec& spec, const Protection& p) {
     const bool long_side = is_long(side);
@@ -226,8 +251,8 @@ void open_or_add(Command& c, const std::string& symbol, PositionSide side, Decim
         c.next.positions.emplace(symbol, std::move(p));
     } else {
         Position& p = it->second;
-        // A resting order placed before this position opened may carry another leverage: the
-        // position keeps one leverage, so the added margin follows the position's.
+        // Only a book stored before one leverage per symbol was enforced holds resting orders
+        // at another leverage: the position keeps its own, and margin_covers_fill counts so.
         const Decimal margin = m.div_int(m.mul(quantity, price), p.leverage);
         const Decimal total = m.add(p.quantity, quantity);
         p.entry_price =
@@ -372,6 +397,31 @@ void process_position(Command& c, const std::string& symbol, Decimal price) {
     }
 }
 
+// Whether the account can carry a resting order's fill at price. The margin of the part that
+// opens or grows a position (at the leverage that position will have) plus the fee, less the
+// margin a closing part releases, must fit in the order's own reservation or else in the free
+// margin, valued with the symbol at price. Called once the order has left the book.
+bool margin_covers_fill(Command& c, const Order& o, Decimal price, Liquidity liquidity) {
+    auto& m = c.m;
+    const auto it = c.next.positions.find(o.symbol);
+    const Position* held = it != c.next.positions.end() ? &it->second : nullptr;
+    const Decimal opening = opening_quantity(m, held, o.side, o.quantity, o.reduce_only);
+    if (opening == kZero) {
+        return true;
+    }
+    const bool adds = held != nullptr && held->side == position_side_of(o.side);
+    const Decimal margin =
+        m.take(initial_margin(m.mul(opening, price), adds ? held->leverage : o.leverage));
+    const Decimal fee = m.take(c.next.account.fee_model().fee(m.mul(o.quantity, price), liquidity));
+    const Decimal released = held != nullptr && !adds ? held->margin : kZero;
+    const Decimal needed = m.sub(m.add(margin, fee), released);
+    MarkPrices marks = c.next.marks;
+    marks[o.symbol] = price;
+    const auto view = account_view(c.next, marks);
+    const Decimal free = m.take(view ? std::optional(view->free_margin) : std::nullopt);
+    return needed <= std::max(o.reserved_margin, free);
+}
+
 void process_orders(Command& c, const SymbolSpec& spec, const SlippageModel& slippage,
                     const std::string& symbol, Decimal price) {
     std::vector<std::string> ids;
@@ -410,18 +460,22 @@ void process_orders(Command& c, const SymbolSpec& spec, const SlippageModel& sli
         }
         Order done = std::move(o);
         book.erase(it);
-        const auto fill = execute(
-            c, Execution{done.id, symbol, done.side, done.quantity, fill_price, liquidity,
-                         done.leverage, done.reduce_only,
-                         Protection{done.stop_loss, done.take_profit, done.trailing_stop_pct},
-                         CloseReason::kManual});
+        std::optional<Fill> fill;
+        if (margin_covers_fill(c, done, fill_price, liquidity)) {
+            fill = execute(
+                c, Execution{done.id, symbol, done.side, done.quantity, fill_price, liquidity,
+                             done.leverage, done.reduce_only,
+                             Protection{done.stop_loss, done.take_profit, done.trailing_stop_pct},
+                             CloseReason::kManual});
+        }
         if (fill) {
             done.status = OrderStatus::kFilled;
             done.filled_quantity = fill->quantity;
             done.average_price = fill->price;
             done.fees = fill->fee;
         } else {
-            done.status = OrderStatus::kCancelled;  // reduce-only with nothing left to reduce
+            // reduce-only with nothing left to reduce, or margin the account does not have
+            done.status = OrderStatus::kCancelled;
         }
         done.reserved_margin = kZero;
         done.updated_ms = c.now_ms;
@@ -511,16 +565,20 @@ std::expected<Changes, OrderError> Portfolio::place_order(const OrderRequest& r,
 
     const Position* pos = position(r.symbol);
     const int max_leverage = std::min(spec->max_leverage, kMaxLeverage);
-    const int leverage = r.leverage.value_or(pos != nullptr ? pos->leverage : 1);
+    // One leverage per symbol, so a resting order never fills at a leverage it did not reserve
+    // for.
+    const std::optional<int> held = symbol_leverage(state_, r.symbol);
+    const int leverage = r.leverage.value_or(held.value_or(1));
     if (leverage < 1 || leverage > max_leverage) {
         return fail(
             OrderErrorCode::kInvalidLeverage, "leverage",
             "leverage must be between 1 and " + std::to_string(max_leverage) + " for " + r.symbol);
     }
-    if (pos != nullptr && leverage != pos->leverage) {
-        return fail(
-            OrderErrorCode::kInvalidLeverage, "leverage",
-            "leverage must equal the open position's leverage " + std::to_string(pos->leverage));
+    if (held && leverage != *held) {
+        return fail(OrderErrorCode::kInvalidLeverage, "leverage",
+                    std::string("leverage must equal the ") +
+                        (pos != nullptr ? "open position's" : "open orders'") + " leverage " +
+                        std::to_string(*held));
     }
     const bool opposite = pos != nullptr && pos->side != position_side_of(r.side);
     if (r.reduce_only && !opposite) {
@@ -561,9 +619,7 @@ std::expected<Changes, OrderError> Portfolio::place_order(const OrderRequest& r,
     }
 
     // Only the part that opens or grows a position needs margin; a reducing part frees it.
-    const Decimal opposite_qty = opposite ? pos->quantity : kZero;
-    const Decimal opening_qty =
-        r.reduce_only ? kZero : std::max(kZero, m.sub(r.quantity, opposite_qty));
+    const Decimal opening_qty = opening_quantity(m, pos, r.side, r.quantity, r.reduce_only);
     const FeeModel fees = c.next.account.fee_model();
     const Decimal price_for_margin = fill_now ? fill_price : *r.price;
     const Liquidity liquidity =

@@ -128,7 +128,8 @@ class Portfolio {
     // Validates and places an order while its symbol trades at market_price. Market orders
     // and marketable limits fill at once as taker at the slippage-adjusted price (a limit
     // never worse than its price); other limits rest, reserving margin, and fill later at
-    // their price as maker; stop-limits rest until the stop price trades.
+    // their price as maker; stop-limits rest until the stop price trades. Orders in a symbol
+    // share one leverage: the position's, else the resting orders' (reduce-only ones aside).
     std::expected<Changes, OrderError> place_order(const OrderRequest& request,
                                                    Decimal market_price, std::int64_t now_ms);
 
@@ -136,7 +137,9 @@ class Portfolio {
 
     // A trade price for symbol: liquidates, fires stop-loss / take-profit / trailing stop at
     // the price reached (liquidation at the liquidation price), ratchets trailing anchors,
-    // triggers stop-limits and fills resting limits the price reached. Ignores prices <= 0.
+    // triggers stop-limits and fills resting limits the price reached. A resting order whose
+    // fill would open or grow a position with more margin than its reservation or the free
+    // margin covers is cancelled instead. Ignores prices <= 0.
     Changes on_price(std::string_view symbol, Decimal price, std::int64_t now_ms);
 
     // Where this book's position and resting orders in symbol next need a price.

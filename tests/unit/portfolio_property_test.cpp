@@ -49,6 +49,7 @@ struct Coverage {
     std::map<CloseReason, int> closes;
     int flips = 0;
     int funding = 0;
+    int margin_cancels = 0;  // resting orders cancelled at their fill for want of margin
 };
 
 class Simulation {
@@ -69,7 +70,7 @@ class Simulation {
             const Decimal previous = market.price;
             const auto [kind, changes] = act(market);
             check(kind, market, previous, changes);
-            tally(changes);
+            tally(kind, changes);
         }
     }
 
@@ -151,8 +152,12 @@ class Simulation {
         r.side = uniform(0, 1) == 0 ? Side::kBuy : Side::kSell;
         r.quantity = *checked_mul_int(m.step, uniform(1, m.max_steps));
         const Position* pos = portfolio_.position(m.symbol);
-        r.leverage = pos != nullptr && uniform(0, 3) != 0 ? pos->leverage
-                                                          : static_cast<int>(uniform(1, 100));
+        if (uniform(0, 3) != 0) {  // else the default: the symbol's leverage, or 1
+            r.leverage =
+                pos != nullptr && uniform(0, 2) != 0
+                    ? pos->leverage
+                    : static_cast<int>(uniform(0, 1) == 0 ? uniform(1, 5) : uniform(1, 100));
+        }
         r.reduce_only = uniform(0, 9) == 0;
         const auto type = uniform(0, 9);
         if (type >= 5 && type < 9) {
@@ -282,15 +287,37 @@ class Simulation {
         ASSERT_EQ(view->margin_used, margin_used);
         ASSERT_EQ(view->free_margin, sub(sub(view->equity, margin_used), reserved));
         ASSERT_EQ(view->margin_level.has_value(), margin_used > Decimal{});
+
+        // A resting order's fill takes only margin the account has: valued with its symbol at
+        // the fill price, free margin ends no lower than before, or else at least zero. Checked
+        // where that fill is the step's only execution, so the state before the step is the
+        // state before the fill (up to trailing anchors and triggers, which hold no margin).
+        // Adding to a position rounds its average entry to 1e-8, which moves its unrealized PnL
+        // by at most half a unit (1e-8) per whole unit of quantity, plus the product's rounding.
+        if (kind == StepKind::kPrice && changes.fills.size() == 1 &&
+            !changes.fills[0].order_id.empty()) {
+            MarkPrices at_fill = marks;
+            at_fill[market.symbol] = changes.fills[0].price;
+            const auto was = account_view(before_, at_fill);
+            const auto now = portfolio_.view(at_fill);
+            ASSERT_TRUE(was && now);
+            const Position* held = portfolio_.position(market.symbol);
+            const Decimal rounding = Decimal::from_units(
+                2 + (held != nullptr ? held->quantity.units() / Decimal::kOne : 0));
+            ASSERT_GE(add(now->free_margin, rounding), std::min(was->free_margin, Decimal{}))
+                << "fill of order " << changes.fills[0].order_id;
+        }
     }
 
-    void tally(const Changes& changes) {
+    void tally(StepKind kind, const Changes& changes) {
         for (const auto& f : changes.fills) {
             ++(f.liquidity == Liquidity::kMaker ? coverage_.maker_fills : coverage_.taker_fills);
         }
         for (const auto& o : changes.orders) {
             coverage_.stop_limit_fills +=
                 o.type == OrderType::kStopLimit && o.status == OrderStatus::kFilled;
+            coverage_.margin_cancels +=
+                kind == StepKind::kPrice && o.status == OrderStatus::kCancelled && !o.reduce_only;
         }
         for (const auto& t : changes.trades) {
             ++coverage_.closes[t.close_reason];
@@ -320,6 +347,7 @@ TEST(PortfolioProperties, InvariantsHoldAfterEveryStepOfRandomSequences) {
     EXPECT_GT(coverage.stop_limit_fills, 10);
     EXPECT_GT(coverage.flips, 10);
     EXPECT_GT(coverage.funding, 100);
+    EXPECT_GT(coverage.margin_cancels, 5);
     for (const auto reason :
          {CloseReason::kManual, CloseReason::kStopLoss, CloseReason::kTakeProfit,
           CloseReason::kTrailingStop, CloseReason::kLiquidation}) {

@@ -327,13 +327,19 @@ TEST(PortfolioPositions, ReduceOnlyIsCappedAtThePositionSize) {
     EXPECT_EQ(changes->closed_positions, std::vector<std::string>{"BTCUSDT"});
 }
 
-TEST(PortfolioPositions, RestingReduceOnlyIsCancelledWhenThePositionIsGone) {
+// A 10x long of 0.1 BTC with a reduce-only sell limit at 52,000, then closed by hand.
+Portfolio closed_long_with_resting_reduce_only() {
     Portfolio p = exact();
-    ASSERT_TRUE(p.place_order(market(Side::kBuy, "0.1"), d("50000"), 1000));
+    EXPECT_TRUE(p.place_order(market(Side::kBuy, "0.1"), d("50000"), 1000));
     OrderRequest r = limit(Side::kSell, "0.1", "52000");
     r.reduce_only = true;
-    ASSERT_TRUE(p.place_order(r, d("50000"), 1000));
-    ASSERT_TRUE(p.close_position("BTCUSDT", std::nullopt, d("50000"), CloseReason::kManual, 2000));
+    EXPECT_TRUE(p.place_order(r, d("50000"), 1000));
+    EXPECT_TRUE(p.close_position("BTCUSDT", std::nullopt, d("50000"), CloseReason::kManual, 2000));
+    return p;
+}
+
+TEST(PortfolioPositions, RestingReduceOnlyIsCancelledWhenThePositionIsGone) {
+    Portfolio p = closed_long_with_resting_reduce_only();
     const auto changes = p.on_price("BTCUSDT", d("52000"), 3000);
     ASSERT_EQ(changes.orders.size(), 1u);
     EXPECT_EQ(changes.orders[0].status, OrderStatus::kCancelled);
@@ -358,6 +364,123 @@ TEST(PortfolioPositions, ManualCloseSlipsAgainstTheTrader) {
     const auto changes =
         p.close_position("BTCUSDT", std::nullopt, d("50000"), CloseReason::kManual, 2000);
     EXPECT_EQ(changes->trades[0].exit_price, d("49994.5"));  // 1.1 bp below
+}
+
+// ---- Margin at fill ---------------------------------------------------------------------
+// A symbol has one leverage: the position's, else the resting orders'. A resting order that
+// fills opens or grows a position only with margin the account has: its own reservation, or
+// else the free margin valued at the fill price; otherwise the order is cancelled unfilled.
+
+TEST(PortfolioMarginAtFill, OrderAtAnotherLeverageThanARestingOrderIsRefused) {
+    Portfolio p = exact();
+    ASSERT_TRUE(p.place_order(limit(Side::kBuy, "1", "49000", 100), d("50000"), 1000));
+    const auto refused = p.place_order(market(Side::kBuy, "0.1", 1), d("50000"), 2000);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, OrderErrorCode::kInvalidLeverage);
+    EXPECT_EQ(refused.error().field, "leverage");
+    EXPECT_EQ(p.position("BTCUSDT"), nullptr);
+}
+
+TEST(PortfolioMarginAtFill, OrderWithoutLeverageTakesTheRestingOrdersLeverage) {
+    Portfolio p = exact();
+    ASSERT_TRUE(p.place_order(limit(Side::kBuy, "1", "49000", 100), d("50000"), 1000));
+    OrderRequest r = market(Side::kBuy, "0.1");
+    r.leverage.reset();
+    ASSERT_TRUE(p.place_order(r, d("50000"), 2000));
+    EXPECT_EQ(p.position("BTCUSDT")->leverage, 100);
+    EXPECT_EQ(p.position("BTCUSDT")->margin, d("50"));  // 5,000 / 100
+}
+
+TEST(PortfolioMarginAtFill, RestingReduceOnlyOrderDoesNotHoldTheLeverage) {
+    Portfolio p = closed_long_with_resting_reduce_only();
+    ASSERT_TRUE(p.place_order(market(Side::kBuy, "0.1", 20), d("50000"), 3000));
+    EXPECT_EQ(p.position("BTCUSDT")->leverage, 20);
+}
+
+// A book stored before one leverage per symbol was enforced: a 1x long of 0.1 BTC at 50,000
+// (margin 5,000, fee 2) and a buy limit at 49,000 placed at 100x.
+Portfolio mixed_leverage_book(const char* limit_quantity) {
+    Portfolio with_position = exact();
+    EXPECT_TRUE(with_position.place_order(market(Side::kBuy, "0.1", 1), d("50000"), 1000));
+    Portfolio with_limit = exact();
+    EXPECT_TRUE(
+        with_limit.place_order(limit(Side::kBuy, limit_quantity, "49000", 100), d("50000"), 1000));
+    PortfolioState state = with_position.state();
+    state.open_orders = with_limit.state().open_orders;
+    Portfolio::IdSource ids = [next = 100]() mutable { return "id" + std::to_string(++next); };
+    return Portfolio(std::move(state), std::move(ids), SymbolCatalog::default_catalog(),
+                     SlippageModel::none());
+}
+
+TEST(PortfolioMarginAtFill, StoredOrderIsCancelledWhenThePositionsLeverageNeedsMoreThanIsFree) {
+    // 1 BTC reserved 490 + 9.8 fee at 100x, but it would add 49,000 of margin at the 1x of the
+    // position; free at 49,000: 9,998 - 100 unrealized - 5,000 margin = 4,898.
+    Portfolio p = mixed_leverage_book("1");
+    const auto changes = p.on_price("BTCUSDT", d("49000"), 2000);
+    EXPECT_TRUE(changes.fills.empty());
+    ASSERT_EQ(changes.orders.size(), 1u);
+    EXPECT_EQ(changes.orders[0].status, OrderStatus::kCancelled);
+    EXPECT_EQ(changes.orders[0].filled_quantity, d("0"));
+    EXPECT_EQ(changes.orders[0].reserved_margin, d("0"));
+    EXPECT_TRUE(p.state().open_orders.empty());
+    EXPECT_EQ(p.view()->free_margin, d("4898"));
+    EXPECT_EQ(p.position("BTCUSDT")->margin, d("5000"));
+    // At 25,000 the 1x long loses 2,500 (+ 1 fee), not more than it had.
+    ASSERT_TRUE(p.close_position("BTCUSDT", std::nullopt, d("25000"), CloseReason::kManual, 3000));
+    EXPECT_EQ(p.account().balance, d("7497"));
+}
+
+TEST(PortfolioMarginAtFill, StoredOrderFillsAtThePositionsLeverageWhenTheMarginIsFree) {
+    // 0.05 BTC at 49,000 at 1x: 2,450 margin + 0.49 maker fee <= 4,898 free.
+    Portfolio p = mixed_leverage_book("0.05");
+    const auto changes = p.on_price("BTCUSDT", d("49000"), 2000);
+    ASSERT_EQ(changes.fills.size(), 1u);
+    EXPECT_EQ(changes.fills[0].fee, d("0.49"));
+    EXPECT_EQ(changes.orders[0].status, OrderStatus::kFilled);
+    EXPECT_EQ(p.position("BTCUSDT")->leverage, 1);
+    EXPECT_EQ(p.position("BTCUSDT")->margin, d("7450"));  // 5,000 + 2,450
+    EXPECT_GE(p.view()->free_margin, d("0"));
+}
+
+TEST(PortfolioMarginAtFill, ClosingLimitThatWouldNowOpenIsCancelledWithoutFreeMargin) {
+    Portfolio p = exact();
+    ASSERT_TRUE(p.place_order(market(Side::kBuy, "0.1", 1), d("50000"), 1000));  // 5,000 + 2 fee
+    // Closes the long when placed, so it reserves nothing.
+    const auto placed = p.place_order(limit(Side::kSell, "0.1", "51000", 1), d("50000"), 1000);
+    ASSERT_TRUE(placed);
+    EXPECT_EQ(placed->orders[0].reserved_margin, d("0"));
+    ASSERT_TRUE(p.close_position("BTCUSDT", std::nullopt, d("50000"), CloseReason::kManual, 2000));
+    // 9,996 free; 3.33 ETH at 3,000, 1x: 9,990 margin + 3.996 fee leaves 2.004.
+    ASSERT_TRUE(p.place_order(market(Side::kBuy, "3.33", 1, "ETHUSDT"), d("3000"), 3000));
+    ASSERT_EQ(p.view()->free_margin, d("2.004"));
+
+    // Filling would open a 0.1 BTC short: 5,100 margin + 1.02 fee > 2.004.
+    const auto changes = p.on_price("BTCUSDT", d("51000"), 4000);
+    EXPECT_TRUE(changes.fills.empty());
+    ASSERT_EQ(changes.orders.size(), 1u);
+    EXPECT_EQ(changes.orders[0].status, OrderStatus::kCancelled);
+    EXPECT_EQ(p.position("BTCUSDT"), nullptr);
+    EXPECT_EQ(p.view()->free_margin, d("2.004"));
+
+    // The worst case, every position liquidated, loses only the margin the account had.
+    p.on_price("ETHUSDT", d("30"), 5000);      // 1x long liquidation: 3,000 * 0.01
+    p.on_price("BTCUSDT", d("110000"), 6000);  // beyond where the short would be liquidated
+    EXPECT_TRUE(p.state().positions.empty());
+    EXPECT_EQ(p.account().balance, d("2.004"));  // 9,992.004 - 9,990
+}
+
+TEST(PortfolioMarginAtFill, ReservedOrderFillsEvenWhenLossesElsewhereTookTheFreeMargin) {
+    Portfolio p = exact();
+    // 0.1 BTC at 49,000, 10x: 490 + 0.98 reserved.
+    ASSERT_TRUE(p.place_order(limit(Side::kBuy, "0.1", "49000"), d("50000"), 1000));
+    // 30 ETH at 3,000, 10x: 9,000 + 36 fee -> 473.02 free.
+    ASSERT_TRUE(p.place_order(market(Side::kBuy, "30", 10, "ETHUSDT"), d("3000"), 1000));
+    p.on_price("ETHUSDT", d("2980"), 2000);  // -600 unrealized, above the 2,707.5 liquidation
+    ASSERT_EQ(p.view()->free_margin, d("-126.98"));
+    const auto changes = p.on_price("BTCUSDT", d("49000"), 3000);
+    ASSERT_EQ(changes.fills.size(), 1u);
+    EXPECT_EQ(changes.orders[0].status, OrderStatus::kFilled);
+    EXPECT_EQ(p.view()->free_margin, d("-126.98"));  // the reservation became margin and fee
 }
 
 // ---- Liquidation ----------------------------------------------------------------------
