@@ -90,8 +90,12 @@ Connection::Connection(const std::string& path, bool read_only) {
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA foreign_keys = ON");
     // A larger page cache and memory-mapped reads: the hot pages of the order and position
-    // indexes stay in memory instead of being read back with pread on every transaction.
-    exec("PRAGMA cache_size = -65536");
+    // indexes stay in memory instead of being read back with pread on every transaction. The
+    // writer's cache is small: a commit after a B-tree page split walks the whole page cache
+    // (SQLite parks a page at the lock-byte page number while it renumbers split pages, and
+    // the end of the transaction then truncates the cache from there), measured in
+    // docs/BENCHMARKS.md.
+    exec(read_only ? "PRAGMA cache_size = -65536" : "PRAGMA cache_size = -4096");
     exec("PRAGMA mmap_size = 1073741824");
     // Statement journals (a copy of every page a statement or a savepoint of the group
     // committer changes) stay in memory instead of spilling into a temp file.
