@@ -377,9 +377,11 @@ void add_trading_routes(Router& router, TradingContext context) {
                          // Cache-aside under the book's revision: every write advances it, so an
                          // entry is never read once the trades it was computed from changed; it
                          // lapses after 60 s.
+                         std::optional<std::int64_t> revision;
                          std::string key;
                          if (cache != nullptr) {
-                             if (const auto revision = trading.revision(user_id)) {
+                             revision = trading.revision(user_id);
+                             if (revision) {
                                  key = "perf:" + user_id + ":" + std::to_string(*revision);
                                  if (auto hit = cache->get(key)) {
                                      respond(json_response(200, std::move(*hit)));
@@ -393,9 +395,11 @@ void add_trading_routes(Router& router, TradingContext context) {
                              return;
                          }
                          JsonWriter json;
-                         write_performance(json, *result);
+                         write_performance(json, result->performance);
                          auto body = json.take();
-                         if (!key.empty()) {
+                         // Trades read on a replica behind that revision are served, not cached
+                         // under it.
+                         if (!key.empty() && result->revision == revision) {
                              cache->put(key, body, std::chrono::seconds(60));
                          }
                          respond(json_response(200, std::move(body)));

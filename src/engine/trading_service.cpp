@@ -636,18 +636,18 @@ std::expected<std::vector<PositionView>, TradingError> TradingService::positions
     return out;
 }
 
-std::expected<domain::Performance, TradingError> TradingService::performance(
+std::expected<TradingService::RevisedPerformance, TradingError> TradingService::performance(
     const std::string& user_id) {
     const auto state = committed_state(user_id);
     if (!state) {
         return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
     }
-    const auto trades = store_.all_trades(user_id);
-    auto result = domain::performance(trades, state->account.initial_balance);
+    const auto history = store_.all_trades(user_id);
+    auto result = domain::performance(history.trades, state->account.initial_balance);
     if (!result) {
         return std::unexpected(rejected(result.error()));
     }
-    return std::move(*result);
+    return RevisedPerformance{std::move(*result), history.revision};
 }
 
 std::optional<std::int64_t> TradingService::revision(const std::string& user_id) {

@@ -128,8 +128,14 @@ class TradingService {
     std::expected<Holdings, TradingError> holdings(const std::string& user_id,
                                                    const domain::MarkPrices& marks);
     domain::MarkPrices marks() const { return prices_.marks(); }
-    // Win rate, profit factor, drawdown and equity curve over the user's closed trades.
-    std::expected<domain::Performance, TradingError> performance(const std::string& user_id);
+    // Win rate, profit factor, drawdown and equity curve over the user's closed trades, and the
+    // revision of the book those trades were read at: history may be read on a replica that has
+    // not replayed the latest commits (nullopt: not even the account yet).
+    struct RevisedPerformance {
+        domain::Performance performance;
+        std::optional<std::int64_t> revision;
+    };
+    std::expected<RevisedPerformance, TradingError> performance(const std::string& user_id);
     // The revision of the user's committed book (advanced by every write); nullopt: no account.
     std::optional<std::int64_t> revision(const std::string& user_id);
 

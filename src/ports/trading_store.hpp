@@ -48,6 +48,13 @@ struct TradeQuery {
     bool fresh = false;
 };
 
+// A user's closed trades, oldest first, and the revision of the book they were read at: history
+// may be read where the latest commits have not arrived yet (a replica).
+struct TradeHistory {
+    std::vector<domain::Trade> trades;
+    std::optional<std::int64_t> revision;  // nullopt: no account where they were read
+};
+
 class TradingStore {
   public:
     using Done = std::function<void(std::exception_ptr)>;
@@ -74,8 +81,8 @@ class TradingStore {
                                               const OrderQuery& query) = 0;
     virtual std::vector<domain::Trade> trades(std::string_view user_id,
                                               const TradeQuery& query) = 0;
-    // Every closed trade of the user, oldest first (portfolio performance).
-    virtual std::vector<domain::Trade> all_trades(std::string_view user_id) = 0;
+    // Every closed trade of the user (portfolio performance), with the revision read at once.
+    virtual TradeHistory all_trades(std::string_view user_id) = 0;
     // Users holding a position or a resting order: their triggers are loaded at start.
     virtual std::vector<std::string> users_with_open_books() = 0;
     // Counts for metrics.

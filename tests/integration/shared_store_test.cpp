@@ -162,7 +162,7 @@ TEST_P(SharedStoreTest, AStopReachedOnTwoInstancesClosesThePositionOnce) {
     auto on_b = std::async(std::launch::async, [&] { b.price("ETHUSDT", "1890", clock.now_ms()); });
     on_a.get();
     on_b.get();
-    const auto trades = store().all_trades("u1");
+    const auto trades = store().all_trades("u1").trades;
     ASSERT_EQ(trades.size(), 1u);
     EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
@@ -184,7 +184,7 @@ TEST_P(SharedStoreTest,
     EXPECT_TRUE(b.trading.watches("u1", "BTCUSDT"));
     // And the stop set through a is b's to fire.
     b.price("ETHUSDT", "1890", clock.now_ms());
-    const auto trades = store().all_trades("u1");
+    const auto trades = store().all_trades("u1").trades;
     ASSERT_EQ(trades.size(), 1u);
     EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
 }
@@ -209,7 +209,7 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
         ASSERT_TRUE(b.market(domain::Side::kSell, "1").has_value());
         clock.advance_ms(1000);
     }
-    ASSERT_EQ(store().all_trades("u1").size(), 3u);
+    ASSERT_EQ(store().all_trades("u1").trades.size(), 3u);
     bots.changed_elsewhere("u1");  // what b's announcements do on a
     analysis::StrategyVotes bullish;
     for (const auto strategy : analysis::kStrategies) {
@@ -360,7 +360,7 @@ TEST_P(SharedStoreTest, ACommandIsNotRefusedOnACopyAnotherInstanceChangedAMoment
         EXPECT_EQ(closed->quantity, d("1"));
     }
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
-    EXPECT_EQ(store().all_trades("u1").size(), 6u);
+    EXPECT_EQ(store().all_trades("u1").trades.size(), 6u);
 }
 
 TEST_P(SharedStoreTest, ALogoutOnOneInstanceIsAnnouncedToTheOthers) {
@@ -527,7 +527,7 @@ TEST_P(SharedStoreTest, TriggersAreEvaluatedOnceAcrossInstancesAndTakenOverWhenO
             [&] {
                 for (int u = 0; u < kUsers; ++u) {
                     const auto user = "t" + std::to_string(u);
-                    if (store().all_trades(user).size() != trades_each ||
+                    if (store().all_trades(user).trades.size() != trades_each ||
                         !store().load_portfolio(user)->positions.empty()) {
                         return false;
                     }
@@ -599,12 +599,13 @@ TEST_P(SharedStoreTest, AClusterOnOtherDataOfTheSameServerIsNotAMember) {
     EXPECT_EQ(theirs.owned_count(), adapters::postgres::PgPartition::kShards);
 }
 
+// The partition alone. Its session connects to PostgreSQL directly, with or without a pooler
+// for the rest, so it runs once.
+class PartitionTest : public testing::EngineTest {};
+
 // Taking up gained shards fails (the store failed meanwhile): the shards are given back and
 // gained again, and the instance goes on.
-TEST_P(SharedStoreTest, ShardsWhoseWorkCouldNotBeTakenUpAreGainedAgain) {
-    if (GetParam() != "postgres") {
-        GTEST_SKIP() << "the partition's session is the same with or without the pooler";
-    }
+TEST_P(PartitionTest, ShardsWhoseWorkCouldNotBeTakenUpAreGainedAgain) {
     using adapters::postgres::PgPartition;
     std::atomic<int> calls{0};
     PgPartition ours(engine_->url(), std::chrono::milliseconds(100));
@@ -627,10 +628,7 @@ TEST_P(SharedStoreTest, ShardsWhoseWorkCouldNotBeTakenUpAreGainedAgain) {
 
 // An instance that stops balancing (hung, or cut off) loses its shards to the others: the server
 // ends its idle session, and the locks with it.
-TEST_P(SharedStoreTest, TheShardsOfAHungInstanceAreTakenOver) {
-    if (GetParam() != "postgres") {
-        GTEST_SKIP() << "the partition's session is the same with or without the pooler";
-    }
+TEST_P(PartitionTest, TheShardsOfAHungInstanceAreTakenOver) {
     using adapters::postgres::PgPartition;
     PgPartition first(engine_->url(), std::chrono::milliseconds(100));
     first.start();
@@ -658,6 +656,8 @@ TEST_P(SharedStoreTest, TheShardsOfAHungInstanceAreTakenOver) {
 
 // A store whose instances share it across processes: PostgreSQL, directly and through PgBouncer.
 INSTANTIATE_TEST_SUITE_P(Engines, SharedStoreTest, ::testing::Values("postgres", "pgbouncer"),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Engines, PartitionTest, ::testing::Values("postgres"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -402,9 +402,32 @@ TEST_P(StoreConformance, TradesPageNewestFirstWithinATimeRange) {
     const auto page = store().trades("u1", {.after = ports::PageAfter{"t2"}, .limit = 1});
     ASSERT_EQ(page.size(), 1u);
     EXPECT_EQ(page[0].id, "t1");
-    const auto oldest_first = store().all_trades("u1");
+    const auto oldest_first = store().all_trades("u1").trades;
     ASSERT_EQ(oldest_first.size(), 5u);
     EXPECT_EQ(oldest_first.front().id, "t0");
+}
+
+TEST_P(StoreConformance, AllTradesComeWithTheRevisionOfTheBookTheyWereReadAt) {
+    add_user("u1", "a@b.co");
+    const auto none = store().all_trades("u1");
+    EXPECT_TRUE(none.trades.empty());
+    EXPECT_EQ(none.revision, 0);
+
+    domain::Changes changes;
+    changes.trades = {trade("u1", "t1", 11'000), trade("u1", "t0", 10'000)};
+    ASSERT_EQ(commit(write_of("u1", changes)), nullptr);
+    const auto two = store().all_trades("u1");
+    ASSERT_EQ(two.trades.size(), 2u);
+    EXPECT_EQ(two.trades[0], trade("u1", "t0", 10'000));
+    EXPECT_EQ(two.trades[1], trade("u1", "t1", 11'000));
+    EXPECT_EQ(two.revision, 1);
+    // A write without a trade still moves the revision the trades are read at.
+    ASSERT_EQ(commit(write_of("u1", {})), nullptr);
+    EXPECT_EQ(store().all_trades("u1").revision, 2);
+
+    const auto nobody = store().all_trades("nobody");
+    EXPECT_TRUE(nobody.trades.empty());
+    EXPECT_EQ(nobody.revision, std::nullopt);
 }
 
 TEST_P(StoreConformance, ASecondFundingChargeForAPeriodFailsAloneAndChangesNothing) {

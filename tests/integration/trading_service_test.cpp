@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "forwarding_trading_store.hpp"
 #include "store_engines.hpp"
 #include "test_support.hpp"
 
@@ -34,9 +35,9 @@ std::expected<T, TradingError> wait(const std::function<void(Reply<T>)>& call) {
 
 // The store under test, with failures the test arms as when the database cannot be reached:
 // the next commits fail, or reads of books or of orders throw.
-class FlakyStore final : public ports::TradingStore {
+class FlakyStore final : public testing::ForwardingTradingStore {
   public:
-    explicit FlakyStore(ports::TradingStore& inner) : inner_(inner) {}
+    using ForwardingTradingStore::ForwardingTradingStore;
 
     void fail_next_commits(int count) { failing_commits_ = count; }
     void fail_book_reads(bool fail) { failing_book_reads_ = fail; }
@@ -76,21 +77,6 @@ class FlakyStore final : public ports::TradingStore {
         throw_if(failing_order_reads_);
         return inner_.fills(user_id, order_id);
     }
-    std::vector<domain::Order> orders(std::string_view user_id,
-                                      const ports::OrderQuery& query) override {
-        return inner_.orders(user_id, query);
-    }
-    std::vector<domain::Trade> trades(std::string_view user_id,
-                                      const ports::TradeQuery& query) override {
-        return inner_.trades(user_id, query);
-    }
-    std::vector<domain::Trade> all_trades(std::string_view user_id) override {
-        return inner_.all_trades(user_id);
-    }
-    std::vector<std::string> users_with_open_books() override {
-        return inner_.users_with_open_books();
-    }
-    std::int64_t open_positions() override { return inner_.open_positions(); }
 
   private:
     static void throw_if(bool failing) {
@@ -99,7 +85,6 @@ class FlakyStore final : public ports::TradingStore {
         }
     }
 
-    ports::TradingStore& inner_;
     std::atomic<int> failing_commits_{0};
     std::atomic<bool> failing_book_reads_{false};
     std::atomic<bool> failing_order_reads_{false};
@@ -177,7 +162,7 @@ class TradingServiceTest : public testing::EngineTest {
     // No position left on symbol, and the user's only trade was closed by its stop-loss.
     void expect_stopped_out(const std::string& user, const std::string& symbol) {
         EXPECT_FALSE(holds(user, symbol));
-        const auto trades = store.all_trades(user);
+        const auto trades = store.all_trades(user).trades;
         ASSERT_EQ(trades.size(), 1u);
         EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
     }
@@ -213,7 +198,7 @@ TEST_P(TradingServiceTest, APriceReachingAStopLossClosesThePositionBeforeDoneIsC
     EXPECT_FALSE(store.load_portfolio("u1")->positions.empty());
     price("ETHUSDT", "1899");
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
-    const auto trades = store.all_trades("u1");
+    const auto trades = store.all_trades("u1").trades;
     ASSERT_EQ(trades.size(), 1u);
     EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
 }

@@ -84,7 +84,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
                                       const ports::OrderQuery& query) override;
     std::vector<domain::Trade> trades(std::string_view user_id,
                                       const ports::TradeQuery& query) override;
-    std::vector<domain::Trade> all_trades(std::string_view user_id) override;
+    ports::TradeHistory all_trades(std::string_view user_id) override;
     std::vector<std::string> users_with_open_books() override;
     std::int64_t open_positions() override;
 

@@ -267,8 +267,12 @@ constexpr Sql kTrades{"trades",
                       "AND ($3::bigint IS NULL OR exit_time >= $3) "
                       "AND ($4::bigint IS NULL OR exit_time <= $4) "
                       "AND ($5::text IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"};
-constexpr Sql kAllTrades{"all_trades", "SELECT " BOTCORE_TRADE_COLUMNS
-                                       " FROM trades WHERE user_id = $1 ORDER BY exit_time, id"};
+// One statement, so one snapshot: the trades and the revision of the book they belong to. No
+// account: no row; no trade: one row of nulls but the revision.
+constexpr Sql kAllTrades{"all_trades",
+                         "SELECT " BOTCORE_TRADE_COLUMNS
+                         ", a.revision FROM (SELECT revision FROM accounts WHERE user_id = $1) a "
+                         "LEFT JOIN trades ON trades.user_id = $1 ORDER BY exit_time, id"};
 constexpr Sql kOpenBooks{
     "open_books",
     "SELECT user_id FROM positions UNION SELECT user_id FROM orders WHERE status = 'open'"};
@@ -459,9 +463,17 @@ std::vector<domain::Trade> PgStore::trades(std::string_view user_id,
     return collect(connection->run(kTrades, params), read_trade);
 }
 
-std::vector<domain::Trade> PgStore::all_trades(std::string_view user_id) {
+ports::TradeHistory PgStore::all_trades(std::string_view user_id) {
     auto connection = router_->acquire(settings_.history);
-    return collect(connection->run(kAllTrades, Params::of(user_id)), read_trade);
+    const auto r = connection->run(kAllTrades, Params::of(user_id));
+    ports::TradeHistory history;
+    for (int i = 0; i < r.rows(); ++i) {
+        history.revision = r.integer(i, 14);
+        if (!r.is_null(i, 0)) {
+            history.trades.push_back(read_trade(r, i));
+        }
+    }
+    return history;
 }
 
 std::vector<std::string> PgStore::users_with_open_books() {

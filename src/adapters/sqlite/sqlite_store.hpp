@@ -61,7 +61,7 @@ class SqliteStore final : public ports::StoreEngine {
                                       const ports::OrderQuery& query) override;
     std::vector<domain::Trade> trades(std::string_view user_id,
                                       const ports::TradeQuery& query) override;
-    std::vector<domain::Trade> all_trades(std::string_view user_id) override;
+    ports::TradeHistory all_trades(std::string_view user_id) override;
     std::vector<std::string> users_with_open_books() override;
     std::int64_t open_positions() override;
     // MarketStore (sqlite_market_store.cpp)

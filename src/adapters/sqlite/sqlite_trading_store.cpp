@@ -400,13 +400,24 @@ std::vector<domain::Trade> SqliteStore::trades(std::string_view user_id,
     return collect(s, read_trade);
 }
 
-std::vector<domain::Trade> SqliteStore::all_trades(std::string_view user_id) {
+ports::TradeHistory SqliteStore::all_trades(std::string_view user_id) {
+    // One statement, so one snapshot: the trades and the revision of the book they belong to.
+    // No account: no row; no trade: one row of nulls but the revision.
     static const std::string sql = fmt::format(
-        "SELECT {} FROM trades WHERE user_id = ? ORDER BY exit_time, id", kTradeColumns);
+        "SELECT {}, a.revision FROM (SELECT revision FROM accounts WHERE user_id = ?1) a "
+        "LEFT JOIN trades ON trades.user_id = ?1 ORDER BY exit_time, id",
+        kTradeColumns);
     auto connection = reader();
     auto s = connection->prepare(sql.c_str());
     s.bind(1, user_id);
-    return collect(s, read_trade);
+    ports::TradeHistory history;
+    while (s.step()) {
+        history.revision = s.integer(14);
+        if (!s.is_null(0)) {
+            history.trades.push_back(read_trade(s));
+        }
+    }
+    return history;
 }
 
 std::vector<std::string> SqliteStore::users_with_open_books() {
