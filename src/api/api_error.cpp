@@ -60,9 +60,9 @@ HttpResponse error_response(const ApiError& error) {
     json.key("error");
     json.begin_object();
     json.field("code", error.code);
-    json.field("message", error.message);
+    json.field("message", clip(error.message));
     if (error.field) {
-        json.field("field", *error.field);
+        json.field("field", clip(*error.field));
     }
     json.end_object();
     json.end_object();

@@ -2,13 +2,16 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <cctype>
 #include <vector>
 
 namespace botcore::api {
 
 namespace {
 constexpr std::string_view kPrefix = "after:";
-}
+constexpr std::size_t kMaxIdLength = 64;
+}  // namespace
 
 std::string encode_cursor(std::string_view last_id) {
     const std::string plain = std::string(kPrefix) + std::string(last_id);
@@ -34,7 +37,16 @@ std::optional<std::string> decode_cursor(std::string_view cursor) {
     if (!text.starts_with(kPrefix) || text.size() == kPrefix.size()) {
         return std::nullopt;
     }
-    return std::string(text.substr(kPrefix.size()));
+    // Only what an id can be: a cursor this API did not make is refused, not read as a position.
+    const auto id = text.substr(kPrefix.size());
+    const bool id_like =
+        id.size() <= kMaxIdLength && std::all_of(id.begin(), id.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        });
+    if (!id_like) {
+        return std::nullopt;
+    }
+    return std::string(id);
 }
 
 }  // namespace botcore::api

@@ -119,6 +119,13 @@ std::string JsonWriter::take() {
     return out;
 }
 
+std::string clip(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) {
+        return std::string(text);
+    }
+    return std::string(text.substr(0, limit)) + "...";
+}
+
 struct JsonFields::Impl {
     rapidjson::Document doc;
 };

@@ -50,6 +50,10 @@ class JsonWriter {
     std::unique_ptr<Impl> impl_;
 };
 
+// Text for an error that may echo what a client sent (a symbol, a field name): at most limit
+// bytes, then "...", so a megabyte of input is not answered with a megabyte.
+std::string clip(std::string_view text, std::size_t limit = 256);
+
 // Reads one JSON object body. Accessors return a neutral value after the first error and
 // remember that error; check error() once after reading every field.
 class JsonFields {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "auth/bearer.hpp"
 #include "ports/ids.hpp"
 
 namespace botcore::auth {
@@ -238,14 +239,12 @@ std::expected<void, AuthError> AuthService::change_password(const Identity& iden
 }
 
 std::expected<Identity, AuthError> AuthService::authenticate(std::string_view authorization) const {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (authorization.size() <= kScheme.size() ||
-        !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
-                    [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
+    const auto token = bearer_token(authorization);
+    if (!token) {
         return std::unexpected(
             error(AuthErrorKind::kBadToken, "expected 'Authorization: Bearer <token>'"));
     }
-    return authenticate_token(trim(authorization.substr(kScheme.size())));
+    return authenticate_token(*token);
 }
 
 std::expected<Identity, AuthError> AuthService::authenticate_token(std::string_view token) const {

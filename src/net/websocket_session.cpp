@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/api_error.hpp"
+#include "auth/bearer.hpp"
 #include "domain/symbol.hpp"
 #include "net/gather_stream.hpp"
 #include "realtime/channel.hpp"
@@ -40,11 +41,8 @@ std::int64_t wall_ms() {
 
 std::optional<std::string> bearer_token(const api::HttpRequest& request) {
     if (const auto header = request.header("authorization")) {
-        constexpr std::string_view kPrefix = "Bearer ";
-        if (header->size() > kPrefix.size() && beast::iequals(header->substr(0, 7), kPrefix)) {
-            return std::string(header->substr(kPrefix.size()));
-        }
-        return std::string{};  // present but not a bearer token: refused below
+        // Present but not a bearer token: an empty token, refused below.
+        return std::string(auth::bearer_token(*header).value_or(""));
     }
     return request.query_param("token");
 }

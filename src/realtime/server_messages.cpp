@@ -65,7 +65,7 @@ std::string error_message(std::string_view code, std::string_view message) {
     json.begin_object();
     json.field("type", "error");
     json.field("code", code);
-    json.field("message", message);
+    json.field("message", api::clip(message));
     json.end_object();
     return json.take();
 }

@@ -415,6 +415,15 @@ def test_bearer_header_on_the_upgrade_authenticates_the_connection(server, conne
     assert client.ping(ts_ms=1) == {"type": "pong", "ts_ms": 1}
 
 
+def test_the_upgrade_reads_the_bearer_header_as_http_requests_do(server, connect):
+    user = User(server)
+    padded = f" {user.token} "  # "Bearer  <token> ": blanks around the token
+    r = server.request("GET", "/api/auth/me", headers={"Authorization": "bearer " + padded})
+    assert r.status == 200, r.body
+    client = connect(server, token=padded)
+    assert client.ping(ts_ms=1) == {"type": "pong", "ts_ms": 1}
+
+
 def test_token_query_parameter_authenticates_the_connection(server, connect):
     user = User(server)
     client = connect(server, query_token=user.token)

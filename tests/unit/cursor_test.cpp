@@ -24,6 +24,10 @@ TEST(Cursor, RejectsAnythingItDidNotProduce) {
         EXPECT_FALSE(decode_cursor(text).has_value()) << text;
     }
     EXPECT_FALSE(decode_cursor(std::string(300, 'A')).has_value());
+    // Well-formed but naming no id this API makes: "after:../../", "after:a b"
+    for (const char* text : {"YWZ0ZXI6Li4vLi4v", "YWZ0ZXI6YSBi"}) {
+        EXPECT_FALSE(decode_cursor(text).has_value()) << text;
+    }
 }
 
 }  // namespace

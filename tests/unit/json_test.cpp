@@ -117,6 +117,16 @@ TEST(JsonWriter, EscapesStrings) {
     EXPECT_EQ(json.take(), R"({"text":"a\"b\\c\n"})");
 }
 
+TEST(ErrorResponse, ClipsWhatAClientSentToAFewHundredBytes) {
+    const std::string symbol(1 << 20, 'X');
+    const auto response =
+        error_response(ApiError::validation(symbol, "unknown symbol '" + symbol + "'"));
+    EXPECT_EQ(response.status, 422);
+    EXPECT_LT(response.body.size(), 1024u);
+    EXPECT_NE(response.body.find("unknown symbol 'XXX"), std::string::npos);
+    EXPECT_NE(response.body.find("..."), std::string::npos);
+}
+
 TEST(ErrorResponse, CarriesTheContractShapeAndRetryAfter) {
     const auto response = error_response(ApiError::rate_limited("slow down", 7));
     EXPECT_EQ(response.status, 429);
