@@ -21,6 +21,12 @@ std::unexpected<OrderError> overflow() {
     return fail(OrderErrorCode::kOverflow, "", "an amount is out of the representable range");
 }
 
+// An order so large that its value or margin cannot be represented: the quantity is at fault.
+std::unexpected<OrderError> order_too_large() {
+    return fail(OrderErrorCode::kOverflow, "quantity",
+                "the order's value is out of the representable range");
+}
+
 struct Protection {
     std::optional<Decimal> stop_loss;
     std::optional<Decimal> take_profit;
@@ -597,7 +603,7 @@ std::expected<Changes, OrderError> Portfolio::place_order(const OrderRequest& r,
     auto& m = c.m;
     const Decimal order_notional = m.mul(r.quantity, reference);
     if (m.overflowed()) {
-        return overflow();
+        return order_too_large();
     }
     if (!r.reduce_only && order_notional < spec->min_notional) {
         return fail(OrderErrorCode::kBelowMinNotional, "quantity",
@@ -629,7 +635,10 @@ std::expected<Changes, OrderError> Portfolio::place_order(const OrderRequest& r,
                                    m.take(fees.fee(opening_notional, liquidity)));
     c.set_mark(r.symbol, market_price);
     const auto before = account_view(c.next, c.next.marks);
-    if (m.overflowed() || !before) {
+    if (m.overflowed()) {
+        return order_too_large();
+    }
+    if (!before) {
         return overflow();
     }
     if (required > kZero && required > before->free_margin) {

@@ -270,6 +270,7 @@ TEST(PortfolioValidation, OverflowIsAnErrorValueAndChangesNothing) {
     const auto result = p.place_order(r, d("90000000"), 1000);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, OrderErrorCode::kOverflow);
+    EXPECT_EQ(result.error().field, "quantity");  // the size of the order is what to change
     EXPECT_EQ(p.state(), before);
 }
 
