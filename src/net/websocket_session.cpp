@@ -415,11 +415,39 @@ void WebSocketSession::leave() {
 
 }  // namespace
 
+namespace {
+
+// Beast refuses a malformed opening handshake itself, with a plain-text body: what a client can
+// get wrong is refused here first, with the contract's error JSON.
+std::optional<api::HttpResponse> handshake_refusal(const BeastRequest& request) {
+    const auto refuse = [](const api::ApiError& error) {
+        auto response = api::error_response(error);
+        response.close = true;
+        return response;
+    };
+    if (request[http::field::sec_websocket_key].size() != 24) {
+        return refuse(api::ApiError::bad_request("Sec-WebSocket-Key must be 16 bytes in base64"));
+    }
+    if (request[http::field::sec_websocket_version] != "13") {
+        auto error = api::ApiError::bad_request("the WebSocket version must be 13");
+        error.status = 426;  // Upgrade Required, naming the version in Sec-WebSocket-Version
+        auto response = refuse(error);
+        response.headers.emplace_back("Sec-WebSocket-Version", "13");
+        return response;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<api::HttpResponse> upgrade_to_websocket(beast::tcp_stream& stream,
                                                       BeastRequest request,
                                                       const api::HttpRequest& parsed,
                                                       WebSocketContext& context,
                                                       std::size_t shard) {
+    if (auto refused = handshake_refusal(request)) {
+        return refused;
+    }
     std::optional<realtime::UserSlot> slot;
     TokenIdentity identity;
     if (const auto token = bearer_token(parsed)) {

@@ -314,12 +314,16 @@ def connect():
         client.close()
 
 
-def raw_upgrade(server, headers=(), path="/ws", deadline_s=5.0):
+def raw_upgrade(server, headers=(), path="/ws", deadline_s=5.0, key=None, version="13"):
     """A hand-written upgrade request; returns (status, headers, body, sock). The caller closes
-    sock (it is the WebSocket itself when the status is 101)."""
-    key = base64.b64encode(os.urandom(16)).decode("ascii")
+    sock (it is the WebSocket itself when the status is 101). key and version: the
+    Sec-WebSocket-* values ("" leaves the header out; key None: a fresh valid one)."""
+    if key is None:
+        key = base64.b64encode(os.urandom(16)).decode("ascii")
     lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{server.port}", "Upgrade: websocket",
-             "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+             "Connection: Upgrade"]
+    lines += [f"Sec-WebSocket-Key: {key}"] if key else []
+    lines += [f"Sec-WebSocket-Version: {version}"] if version else []
     lines += list(headers)
     sock = raw_connect(server.port, timeout=deadline_s)
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
@@ -501,6 +505,19 @@ def test_a_logout_closes_the_connections_its_token_opened_with_1008(make_server,
                   json=dict(symbol="ETHUSDT", side="buy", type="market", quantity="1"))
     assert r.status == 201, r.body
     assert last_of(collect_until(kept, ["order"]), "order")["order"]["id"] == r.json["id"]
+
+
+@pytest.mark.parametrize("key,version,status", [
+    ("", "13", 400), ("c2hvcnQ=", "13", 400), (None, "8", 426), (None, "", 426)])
+def test_a_malformed_opening_handshake_gets_the_error_json(server, key, version, status):
+    user = User(server)
+    got, hdrs, body, sock = raw_upgrade(server, headers=[f"Authorization: Bearer {user.token}"],
+                                        key=key, version=version)
+    sock.close()
+    assert got == status, (got, body[:300])
+    assert body_json(body)["error"]["code"] == "bad_request", body
+    if status == 426:
+        assert {k.lower(): v for k, v in hdrs.items()}.get("sec-websocket-version") == "13", hdrs
 
 
 def test_a_bad_token_in_the_auth_message_gets_unauthorized_then_close_1008(server, connect):
