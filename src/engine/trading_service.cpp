@@ -58,8 +58,11 @@ void append(domain::Changes& into, domain::Changes&& from) {
     into.account_changed = into.account_changed || from.account_changed;
 }
 
-const TradingError kCommitFailed =
-    unavailable("the change could not be stored; nothing was done, retry later");
+// A commit whose end was not confirmed (the connection broke at COMMIT, the WAL flush failed)
+// may still have taken effect: the answer must not say that nothing was done.
+const TradingError kCommitFailed = unavailable(
+    "the change could not be confirmed as stored and may or may not have taken effect; "
+    "retry with the same client_order_id, or read the orders first");
 
 // The continuation of a command: its answer, sent once its changes are committed.
 template <class T>
