@@ -10,26 +10,6 @@
 
 namespace botcore::api {
 
-struct JsonWriter::Impl {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
-};
-
-JsonWriter::JsonWriter() : impl_(std::make_unique<Impl>()) {}
-JsonWriter::~JsonWriter() = default;
-
-void JsonWriter::begin_object() {
-    impl_->writer.StartObject();
-}
-void JsonWriter::end_object() {
-    impl_->writer.EndObject();
-}
-void JsonWriter::begin_array() {
-    impl_->writer.StartArray();
-}
-void JsonWriter::end_array() {
-    impl_->writer.EndArray();
-}
 namespace {
 using Utf = boost::locale::utf::utf_traits<char>;
 
@@ -86,6 +66,27 @@ void write_utf8(std::string_view text, Write write) {
     }
 }
 }  // namespace
+
+struct JsonWriter::Impl {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
+};
+
+JsonWriter::JsonWriter() : impl_(std::make_unique<Impl>()) {}
+JsonWriter::~JsonWriter() = default;
+
+void JsonWriter::begin_object() {
+    impl_->writer.StartObject();
+}
+void JsonWriter::end_object() {
+    impl_->writer.EndObject();
+}
+void JsonWriter::begin_array() {
+    impl_->writer.StartArray();
+}
+void JsonWriter::end_array() {
+    impl_->writer.EndArray();
+}
 
 void JsonWriter::key(std::string_view name) {
     write_utf8(name, [this](const char* data, std::size_t size) {

@@ -413,10 +413,6 @@ void WebSocketSession::leave() {
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-}  // namespace
-
-namespace {
-
 // Beast refuses a malformed opening handshake itself, with a plain-text body: what a client can
 // get wrong is refused here first, with the contract's error JSON.
 std::optional<api::HttpResponse> handshake_refusal(const BeastRequest& request) {
