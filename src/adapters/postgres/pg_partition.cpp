@@ -23,9 +23,11 @@ constexpr Sql kMembers{"partition_members",
                        "(SELECT oid FROM pg_database WHERE datname = current_database())"};
 // The server ends this session, and with it the locks, when its instance is gone without
 // closing it: a dead host is noticed by TCP keepalives within seconds (not the system's two
-// hours), a hung one (no round for idle_timeout) by the idle-session timeout.
+// hours), a hung one (no round for idle_timeout) by the idle-session timeout. A round's query
+// that hangs fails after 10 s, so the instance stops counting on shards it may have lost.
 constexpr Sql kSessionLimits{"partition_session_limits",
                              "SELECT set_config('idle_session_timeout', $1, false), "
+                             "set_config('statement_timeout', '10000', false), "
                              "set_config('tcp_keepalives_idle', '10', false), "
                              "set_config('tcp_keepalives_interval', '5', false), "
                              "set_config('tcp_keepalives_count', '3', false)"};
