@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "auth/bearer.hpp"
+#include "auth/blanks.hpp"
 #include "ports/ids.hpp"
 
 namespace botcore::auth {
@@ -14,16 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxPasswordLength = 256;
 constexpr std::size_t kMaxDisplayNameLength = 64;
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 std::size_t utf8_length(std::string_view text) {
     return static_cast<std::size_t>(
@@ -51,7 +42,7 @@ AuthService::AuthService(ports::Store& store, const ports::Clock& clock,
       dummy_hash_(hash_password(random_token(16), settings_.password_cost)) {}
 
 std::optional<std::string> AuthService::normalize_email(std::string_view email) {
-    email = trim(email);
+    email = trim_blanks(email);
     const auto at = email.find('@');
     if (email.size() < 3 || email.size() > 254 || at == std::string_view::npos || at == 0 ||
         email.find('@', at + 1) != std::string_view::npos || has_control_characters(email) ||
@@ -99,7 +90,7 @@ std::expected<ports::User, AuthError> AuthService::register_user(
     if (auto ok = check_password_policy(password, "password"); !ok) {
         return std::unexpected(ok.error());
     }
-    std::string name(display_name ? trim(*display_name)
+    std::string name(display_name ? trim_blanks(*display_name)
                                   : std::string_view(*normalized).substr(0, normalized->find('@')));
     if (name.empty() || utf8_length(name) > kMaxDisplayNameLength || has_control_characters(name)) {
         return std::unexpected(
@@ -139,7 +130,7 @@ std::expected<TokenPair, AuthError> AuthService::login(std::string_view email,
     if (!credentials) {
         (void)verify_password(password, dummy_hash_);
         store_.append_audit({"", std::string(ip), "login_failed",
-                             "unknown email " + std::string(trim(email).substr(0, 254)),
+                             "unknown email " + std::string(trim_blanks(email).substr(0, 254)),
                              clock_.now_ms()});
         return std::unexpected(bad_credentials);
     }

@@ -2,13 +2,9 @@
 
 #include <algorithm>
 
-namespace botcore::auth {
+#include "auth/blanks.hpp"
 
-namespace {
-bool blank(char c) {
-    return c == ' ' || c == '\t';
-}
-}  // namespace
+namespace botcore::auth {
 
 std::optional<std::string_view> bearer_token(std::string_view authorization) {
     constexpr std::string_view kScheme = "Bearer ";
@@ -17,13 +13,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
                     [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
         return std::nullopt;
     }
-    auto token = authorization.substr(kScheme.size());
-    while (!token.empty() && blank(token.front())) {
-        token.remove_prefix(1);
-    }
-    while (!token.empty() && blank(token.back())) {
-        token.remove_suffix(1);
-    }
+    const auto token = trim_blanks(authorization.substr(kScheme.size()));
     if (token.empty()) {
         return std::nullopt;
     }
