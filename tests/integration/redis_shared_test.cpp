@@ -2,6 +2,7 @@
 // the cache, the cluster-wide connection leases and the event bus between instances.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -219,6 +220,37 @@ TEST_F(RedisTest, LeasesLostByRedisAreAddedAgain) {
         3s));
     RedisCache b(cache_settings(900ms));
     EXPECT_EQ(b.take_lease("ws:u1", "b#1", 1), Lease::kFull);
+}
+
+// A renewal that read a lease just before it was dropped does not bring it back: the slot is
+// free at once, not when the re-added lease lapses. Many other leases make each renewal take
+// long enough for drops to happen between its read of the leases and its commands.
+TEST_F(RedisTest, ARenewalNeverBringsBackADroppedLease) {
+    RedisCache cache(cache_settings());
+    for (int i = 0; i < 2'000; ++i) {
+        ASSERT_EQ(cache.take_lease("ws:others", "o#" + std::to_string(i), 10'000), Lease::kTaken);
+    }
+    std::atomic<bool> done{false};
+    std::atomic<int> renewals{0};
+    std::jthread renewer([&] {
+        while (!done) {
+            EXPECT_TRUE(cache.renew_leases());
+            ++renewals;
+        }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (int i = 0; i < 100 && std::chrono::steady_clock::now() < deadline; ++i) {
+        const auto holder = "a#" + std::to_string(i);
+        ASSERT_EQ(cache.take_lease("ws:u1", holder, 1'000), Lease::kTaken);
+        std::this_thread::sleep_for(std::chrono::microseconds(100 * (i % 20)));
+        cache.drop_lease("ws:u1", holder);
+    }
+    done = true;
+    renewer.join();
+    EXPECT_GT(renewals.load(), 10);
+    const auto members = raw().command({"ZCARD", prefix_ + "ws:u1"});
+    ASSERT_TRUE(members);
+    EXPECT_EQ(members->integer, 0);
 }
 
 TEST_F(RedisTest, AnUnreachableCacheFailsFastAndSaysSo) {

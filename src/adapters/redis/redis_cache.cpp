@@ -132,19 +132,35 @@ ports::ServiceHealth RedisCache::health() const {
 }
 
 bool RedisCache::renew_leases() {
-    std::vector<RedisCommand> commands;
+    std::vector<std::pair<std::string, std::string>> renewed;
     {
         std::lock_guard lock(leases_mutex_);
-        commands.reserve(held_.size());
-        for (const auto& [lease_key, holder] : held_) {
-            commands.push_back(lease_command(lease_key, holder, kNoLimit, settings_.lease_ttl));
-        }
+        renewed.assign(held_.begin(), held_.end());
     }
-    if (commands.empty()) {
+    if (renewed.empty()) {
         const RedisCommand ping{"PING"};
         return link_.command(ping).has_value();
     }
-    return link_.pipeline(commands).has_value();
+    std::vector<RedisCommand> commands;
+    commands.reserve(renewed.size());
+    for (const auto& [lease_key, holder] : renewed) {
+        commands.push_back(lease_command(lease_key, holder, kNoLimit, settings_.lease_ttl));
+    }
+    if (!link_.pipeline(commands).has_value()) {
+        return false;
+    }
+    // A lease dropped after it was read above may have been re-added after its ZREM: remove it
+    // again, or it would hold a slot until it lapsed.
+    commands.clear();
+    {
+        std::lock_guard lock(leases_mutex_);
+        for (auto& [lease_key, holder] : renewed) {
+            if (!held_.contains(std::pair(lease_key, holder))) {
+                commands.push_back({"ZREM", std::move(lease_key), std::move(holder)});
+            }
+        }
+    }
+    return commands.empty() || link_.pipeline(commands).has_value();
 }
 
 void RedisCache::maintain(std::stop_token stop) {
