@@ -279,6 +279,24 @@ void add_shared_service_collectors(ops::MetricsRegistry& metrics, const SharedSe
     });
 }
 
+// A restart continues each symbol from its last stored minute, not from the walk's start
+// prices: a jump back to them would fire stops and liquidations at prices the market had left.
+void continue_stored_prices(market::SimulatedFeed& feed, ports::MarketStore& store,
+                            const std::shared_ptr<spdlog::logger>& log) {
+    std::vector<ports::Tick> last;
+    try {
+        for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+            const auto stored = store.candles(spec.name, market::Interval::k1m, std::nullopt, 1);
+            if (!stored.empty()) {
+                last.push_back({spec.name, stored.back().close, {}, stored.back().open_ms});
+            }
+        }
+    } catch (const ports::StoreUnavailable& e) {
+        log->warn(R"("msg":"stored prices not read","error":"{}")", e.what());
+    }
+    feed.follow(last);
+}
+
 }  // namespace
 
 int run_serve(const Config& config) {
@@ -443,6 +461,12 @@ int run_serve(const Config& config) {
         add_trading_collectors(metrics, trading, store);
         add_websocket_collectors(metrics, server);
         add_shared_service_collectors(metrics, shared);
+        metrics.add_collector([&candles](ops::PromWriter& out) {
+            out.family("candles_save_failed_total", "counter",
+                       "Closed candles the store failed to save (missing from the history).");
+            out.sample("candles_save_failed_total", "",
+                       static_cast<double>(candles.failed_saves()));
+        });
         if (partition) {
             metrics.add_collector([&partition](ops::PromWriter& out) {
                 out.family("cluster_shards_owned", "gauge",
@@ -490,6 +514,7 @@ int run_serve(const Config& config) {
                                             config.market.volatility_bp / 10'000.0),
                          std::chrono::milliseconds(config.market.tick_interval_ms),
                          [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
+            continue_stored_prices(*feed, store, log);
         }
         // Whichever way this scope ends, no tick reaches the feed or the pipeline once they go.
         struct TickWatch {
@@ -529,15 +554,24 @@ int run_serve(const Config& config) {
         }
         // Funding is due once per 8-hour period; checking every minute charges each position
         // within a minute of the period starting.
-        ops::PeriodicTask funding(std::chrono::minutes(1),
-                                  [&trading] { trading.charge_funding(); });
+        const auto job_failed = [&log](std::string_view job) {
+            return [&log, job](std::string_view what) {
+                log->warn(R"("msg":"job failed","job":"{}","error":"{}")", job, what);
+            };
+        };
+        ops::PeriodicTask funding(
+            std::chrono::minutes(1), [&trading] { trading.charge_funding(); },
+            job_failed("funding"));
         funding.start();
         // Retention: market data is kept 7 days.
-        ops::PeriodicTask retention(std::chrono::hours(1), [&store, &clock, &log] {
-            const auto deleted =
-                store.delete_candles_before(clock.now_ms() - 7LL * 24 * 3600 * 1000);
-            log->info(R"("msg":"retention","market_data_deleted":{})", deleted);
-        });
+        ops::PeriodicTask retention(
+            std::chrono::hours(1),
+            [&store, &clock, &log] {
+                const auto deleted =
+                    store.delete_candles_before(clock.now_ms() - 7LL * 24 * 3600 * 1000);
+                log->info(R"("msg":"retention","market_data_deleted":{})", deleted);
+            },
+            job_failed("retention"));
         retention.start();
         std::printf("listening on http://%s\n", bound->c_str());
         std::fflush(stdout);

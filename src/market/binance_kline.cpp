@@ -15,6 +15,9 @@ using domain::Decimal;
 
 namespace {
 
+// How long after its kline ends the final update may be sent.
+constexpr std::int64_t kFinalUpdateSlackMs = 60'000;
+
 // Column names of Binance's kline dumps, in order.
 constexpr std::array<std::string_view, 12> kCsvColumns{"open_time",
                                                        "open",
@@ -443,6 +446,11 @@ std::expected<KlineEvent, KlineError> parse_kline_message(std::string_view json)
         return std::unexpected(
             error(path + std::string(json_name(invalid->field)), invalid->message));
     }
+    // An update is sent while its kline runs, the final one just after it ends. Another event
+    // time would put the symbol's clock where later updates look late and are dropped.
+    if (*event_ms < kline->open_ms || *event_ms > kline->close_ms + kFinalUpdateSlackMs) {
+        return std::unexpected(error(top.name("E"), "is outside the kline's time"));
+    }
     return KlineEvent{*event_ms, std::move(*kline)};
 }
 
@@ -485,6 +493,9 @@ std::optional<ports::Tick> TickFromKlines::on_update(const Kline& kline, std::in
         const auto& last = it->second;
         if (kline.open_ms < last.open_ms || ts_ms < last.ts_ms) {
             return std::nullopt;
+        }
+        if (ts_ms == last.ts_ms && kline.open_ms == last.open_ms && kline.volume == last.volume) {
+            return std::nullopt;  // the same update again (sent once more after a reconnect)
         }
         if (kline.open_ms == last.open_ms) {
             if (kline.volume < last.volume) {

@@ -25,7 +25,10 @@ CandleBook::TickResult CandleBook::on_tick(const std::string& symbol, domain::De
     }
     auto remaining = std::make_shared<std::atomic<std::size_t>>(result.closed.size());
     for (const auto& c : result.closed) {
-        store_.save_candle(symbol, c.interval, c.candle, [remaining, done] {
+        store_.save_candle(symbol, c.interval, c.candle, [this, remaining, done](bool stored) {
+            if (!stored) {
+                failed_saves_.fetch_add(1, std::memory_order_relaxed);
+            }
             if (remaining->fetch_sub(1) == 1 && done) {
                 done();
             }

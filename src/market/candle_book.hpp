@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -32,9 +34,12 @@ class CandleBook {
     // one is the open candle (closed = false).
     std::vector<Candle> candles(const std::string& symbol, Interval interval,
                                 std::optional<std::int64_t> end_ms, int limit);
+    // Closed candles the store failed to save (lost from the history; exported as a metric).
+    std::uint64_t failed_saves() const { return failed_saves_.load(std::memory_order_relaxed); }
 
   private:
     ports::MarketStore& store_;
+    std::atomic<std::uint64_t> failed_saves_{0};
     std::mutex mutex_;
     std::map<std::string, CandleAggregator, std::less<>> aggregators_;
 };

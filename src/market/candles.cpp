@@ -44,13 +44,14 @@ std::optional<Interval> parse_interval(std::string_view text) {
 std::vector<ClosedCandle> CandleAggregator::on_tick(domain::Decimal price, domain::Decimal volume,
                                                     std::int64_t ts_ms) {
     std::vector<ClosedCandle> closed;
+    if (newest_ms_ && ts_ms < *newest_ms_) {
+        return closed;
+    }
+    newest_ms_ = ts_ms;
     for (const auto interval : kIntervals) {
         auto& candle = current_[static_cast<std::size_t>(interval)];
         const auto length = interval_ms(interval);
         const auto open_ms = ts_ms - ((ts_ms % length) + length) % length;
-        if (candle && open_ms < candle->open_ms) {
-            continue;  // late tick
-        }
         if (candle && open_ms > candle->open_ms) {
             candle->closed = true;
             closed.push_back({interval, *candle});

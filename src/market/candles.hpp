@@ -39,7 +39,9 @@ class CandleAggregator {
   public:
     // Adds a tick; returns the candles it closed (the tick opened the next interval). An
     // interval without ticks has no candle: the next candle opens where the ticks resume.
-    // A tick older than the current candle is ignored.
+    // A tick older than the newest one seen is ignored by every interval (a late tick inside
+    // the current hour but before the current minute would otherwise move the hour alone, and
+    // one inside the current minute would set its close back to an older price).
     std::vector<ClosedCandle> on_tick(domain::Decimal price, domain::Decimal volume,
                                       std::int64_t ts_ms);
     // The candle being built, if any tick has arrived.
@@ -49,6 +51,7 @@ class CandleAggregator {
 
   private:
     std::array<std::optional<Candle>, kIntervals.size()> current_;
+    std::optional<std::int64_t> newest_ms_;
 };
 
 }  // namespace botcore::market

@@ -38,6 +38,15 @@ namespace {
 
 // A kline message is well under 1 KiB; anything this big is not one.
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
+// An event time this far ahead of this machine's clock is not believed: it would make every
+// later update of the symbol look late.
+constexpr std::int64_t kMaxAheadMs = 5 * 60'000;
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 }  // namespace
 
@@ -200,6 +209,8 @@ void BinanceFeed::Impl::deliver(std::string_view payload, bool text, bool& logge
     } else if (std::find(config.symbols.begin(), config.symbols.end(), parsed->kline.symbol) ==
                config.symbols.end()) {
         problem = "a kline of " + parsed->kline.symbol + ", which is not subscribed";
+    } else if (parsed->event_ms > wall_ms() + kMaxAheadMs) {
+        problem = "an event time ahead of this machine's clock";
     } else {
         event = std::move(*parsed);
     }

@@ -1,9 +1,14 @@
 #include "ops/periodic_task.hpp"
 
+#include <cstdio>
+#include <exception>
+#include <string>
+
 namespace botcore::ops {
 
-PeriodicTask::PeriodicTask(std::chrono::microseconds interval, std::function<void()> task)
-    : interval_(interval), task_(std::move(task)) {}
+PeriodicTask::PeriodicTask(std::chrono::microseconds interval, std::function<void()> task,
+                           OnFailure on_failure)
+    : interval_(interval), task_(std::move(task)), on_failure_(std::move(on_failure)) {}
 
 PeriodicTask::~PeriodicTask() {
     stop();
@@ -11,7 +16,6 @@ PeriodicTask::~PeriodicTask() {
 
 void PeriodicTask::start() {
     thread_ = std::thread([this] {
-        // Fixed rate: a slow run does not push the schedule back.
         auto next = std::chrono::steady_clock::now();
         for (;;) {
             next += interval_;
@@ -21,9 +25,31 @@ void PeriodicTask::start() {
                     return;
                 }
             }
-            task_();
+            run_once();
+            // Fixed rate, but a run late by more than an interval starts the schedule again
+            // from now rather than running the missed ones back to back.
+            if (const auto now = std::chrono::steady_clock::now(); now > next + interval_) {
+                next = now;
+            }
         }
     });
+}
+
+void PeriodicTask::run_once() {
+    const auto failed = [this](std::string_view what) {
+        if (on_failure_) {
+            on_failure_(what);
+        } else {
+            std::fprintf(stderr, "a periodic task failed: %s\n", std::string(what).c_str());
+        }
+    };
+    try {
+        task_();
+    } catch (const std::exception& error) {
+        failed(error.what());
+    } catch (...) {
+        failed("unknown exception");
+    }
 }
 
 void PeriodicTask::stop() {

@@ -17,9 +17,10 @@ class MarketStore {
   public:
     virtual ~MarketStore() = default;
     // Stored with other writes (group commit); a candle stored twice keeps the last version.
-    // done (optional) runs once it is committed.
+    // done (optional) runs once the write has committed (true) or failed (false).
     virtual void save_candle(std::string_view symbol, market::Interval interval,
-                             const market::Candle& candle, std::function<void()> done = {}) = 0;
+                             const market::Candle& candle,
+                             std::function<void(bool stored)> done = {}) = 0;
     // Closed candles opening before end_ms (all when nullopt), the newest `limit`, oldest first.
     virtual std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
                                                 std::optional<std::int64_t> end_ms, int limit) = 0;

@@ -208,6 +208,10 @@ void stop_promptly(BinanceFeed& feed, const Recorder& recorder) {
 
 TEST(BinanceFeed, DeliversValidKlinesSkipsMalformedOnesAndReconnects) {
     const std::string t = " @";
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const auto tomorrow = now_ms - now_ms % 60'000 + 24 * 3'600'000;
     FakeBinance server({
         Script{
             {
@@ -222,6 +226,9 @@ TEST(BinanceFeed, DeliversValidKlinesSkipsMalformedOnesAndReconnects) {
             true},
         Script{{
                    kline("BTCUSDT", kT0, kT0 + 5000, "42020", "2.25"),
+                   kline("BTCUSDT", kT0, kT0 + 5000, "42020", "2.25"),  // sent again
+                   // Consistent in itself but a day ahead of the clock: not believed.
+                   kline("BTCUSDT", tomorrow, tomorrow + 1000, "42025", "0.3"),
                    kline("BTCUSDT", kT0 + 60'000, kT0 + 61'000, "42030", "0.1"),
                },
                false},
@@ -252,8 +259,8 @@ TEST(BinanceFeed, DeliversValidKlinesSkipsMalformedOnesAndReconnects) {
                                     "BTCUSDT 42030 0.1 @" + std::to_string(kT0 + 61'000),
                                 }));
     const auto stats = feed->stats();
-    EXPECT_EQ(stats.messages, 8u);
-    EXPECT_EQ(stats.malformed, 3u);
+    EXPECT_EQ(stats.messages, 10u);
+    EXPECT_EQ(stats.malformed, 4u);
     EXPECT_EQ(stats.ticks, 5u);
     EXPECT_EQ(stats.connects, 2u);
     EXPECT_EQ(stats.reconnects, 1u);

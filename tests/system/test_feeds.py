@@ -61,6 +61,25 @@ def test_a_replay_delivers_the_recorded_prices_and_reports_the_end_of_its_data(
     assert closed[-1]["low"] == "42025"
 
 
+def test_a_restarted_simulator_continues_from_the_last_stored_minute(make_server, tmp_path):
+    # Candles stored by a replay (far from the walk's start prices), then the simulator on the
+    # same data: its first prices are the last stored closes, not a jump that would fire stops.
+    data = tmp_path / "klines"
+    data.mkdir()
+    (data / "BTCUSDT-1m-2024-01.csv").write_text(kline_rows(30, 42_000))
+    server = make_server(market={"source": "replay", "replay_path": str(data),
+                                 "replay_speed": 0})
+    assert wait_for(lambda: server.get("/health").json["checks"]["feed"] == "finished")
+    server.stop()
+    server.config["market"] = {"source": "simulator"}
+    write_toml(server.config_path, server.config)
+    server.start()
+    _, tokens = new_session(server)
+    prices = server.get("/api/market/prices", headers=auth_headers(tokens.access_token)).json
+    btc = float(prices["prices"]["BTCUSDT"]["price"])
+    assert abs(btc - 42_028) / 42_028 < 0.01, prices  # the walk starts BTCUSDT at 65,000
+
+
 def test_serve_refuses_a_replay_without_data_and_exits_2(tmp_path):
     config = tmp_path / "botcore.toml"
     write_toml(config, {"market": {"source": "replay", "replay_path": str(tmp_path / "none")}})

@@ -171,6 +171,20 @@ TEST(KlineMessage, ReportsWhatIsWrong) {
     EXPECT_EQ(message_error_field(other_symbol), "s");
 }
 
+TEST(KlineMessage, AnEventTimeOutsideItsKlineIsAnError) {
+    const auto with_event_time = [](std::int64_t event_ms) {
+        auto json = kline_json();
+        json.replace(json.find("1704067230001"), 13, std::to_string(event_ms));
+        return message_error_field(json);
+    };
+    EXPECT_EQ(with_event_time(1704067200000), "<parsed>");          // the kline's open
+    EXPECT_EQ(with_event_time(1704067259999 + 2'000), "<parsed>");  // its final update
+    EXPECT_EQ(with_event_time(1704067199999), "E");
+    EXPECT_EQ(with_event_time(1704067259999 + 60'001), "E");
+    EXPECT_EQ(with_event_time(9'999'999'999'999), "E");
+    EXPECT_EQ(with_event_time(0), "E");
+}
+
 TEST(KlineMessage, EveryTruncationIsAnErrorValue) {
     const auto json = kline_json();
     for (std::size_t length = 0; length < json.size(); ++length) {
@@ -243,6 +257,15 @@ TEST(TickFromKlines, DropsUpdatesThatGoBackInTime) {
     const auto other = ticks.on_update(update("ETHUSDT", 60'000, "10", "4"), 61'000);
     ASSERT_TRUE(other);
     EXPECT_EQ(other->volume, dec("4"));
+}
+
+TEST(TickFromKlines, DropsTheSameUpdateSentAgain) {
+    TickFromKlines ticks;
+    ASSERT_TRUE(ticks.on_update(update("BTCUSDT", 60'000, "100", "2"), 61'000));
+    EXPECT_FALSE(ticks.on_update(update("BTCUSDT", 60'000, "100", "2"), 61'000));
+    const auto more = ticks.on_update(update("BTCUSDT", 60'000, "101", "3"), 61'000);
+    ASSERT_TRUE(more);  // news at the same millisecond
+    EXPECT_EQ(more->volume, dec("1"));
 }
 
 TEST(TickFromKlines, ReplaysClosedKlinesAtTheirCloseTime) {

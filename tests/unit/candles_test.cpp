@@ -67,6 +67,24 @@ TEST(Candles, ALateTickIsIgnored) {
     EXPECT_EQ(candles.current(Interval::k1m)->low, d("100"));
 }
 
+TEST(Candles, ATickOlderThanTheNewestChangesNoInterval) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0 + 2 * kMinute + 30'000);
+    candles.on_tick(d("101"), d("1"), kT0 + 2 * kMinute + 40'000);
+    // Inside the current hour but before the current minute, then inside the current minute.
+    EXPECT_TRUE(candles.on_tick(d("50"), d("7"), kT0 + kMinute).empty());
+    EXPECT_TRUE(candles.on_tick(d("99"), d("7"), kT0 + 2 * kMinute + 35'000).empty());
+    for (const auto interval : kIntervals) {
+        const auto& candle = *candles.current(interval);
+        EXPECT_EQ(candle.low, d("100")) << to_string(interval);
+        EXPECT_EQ(candle.close, d("101")) << to_string(interval);
+        EXPECT_EQ(candle.volume, d("2")) << to_string(interval);
+    }
+    // Ticks of the same millisecond all count.
+    candles.on_tick(d("102"), d("1"), kT0 + 2 * kMinute + 40'000);
+    EXPECT_EQ(candles.current(Interval::k1h)->close, d("102"));
+}
+
 TEST(Candles, IntervalsParseFromTheirNames) {
     for (const auto interval : kIntervals) {
         EXPECT_EQ(parse_interval(to_string(interval)), interval);

@@ -46,17 +46,18 @@ constexpr Sql kAnnounceBot{
 }  // namespace
 
 void PgStore::save_candle(std::string_view symbol, market::Interval interval,
-                          const market::Candle& candle, std::function<void()> done) {
+                          const market::Candle& candle, std::function<void(bool stored)> done) {
     std::vector<Command> commands;
     commands.push_back(
         {&kSaveCandle, Params::of(symbol, market::to_string(interval), candle.open_ms,
                                   candle.open.units(), candle.high.units(), candle.low.units(),
                                   candle.close.units(), candle.volume.units())});
-    committer_for(symbol).submit(std::move(commands), [done = std::move(done)](std::exception_ptr) {
-        if (done) {
-            done();
-        }
-    });
+    committer_for(symbol).submit(std::move(commands),
+                                 [done = std::move(done)](std::exception_ptr error) {
+                                     if (done) {
+                                         done(error == nullptr);
+                                     }
+                                 });
 }
 
 std::vector<market::Candle> PgStore::candles(std::string_view symbol, market::Interval interval,

@@ -6,7 +6,7 @@
 namespace botcore::adapters::sqlite {
 
 void SqliteStore::save_candle(std::string_view symbol, market::Interval interval,
-                              const market::Candle& candle, std::function<void()> done) {
+                              const market::Candle& candle, std::function<void(bool stored)> done) {
     committer_->submit(
         [symbol = std::string(symbol), interval, candle](Connection& c) {
             c.prepare(
@@ -18,9 +18,9 @@ void SqliteStore::save_candle(std::string_view symbol, market::Interval interval
                           candle.volume.units())
                 .step();
         },
-        [done = std::move(done)](std::exception_ptr) {
+        [done = std::move(done)](std::exception_ptr error) {
             if (done) {
-                done();
+                done(error == nullptr);
             }
         });
 }
