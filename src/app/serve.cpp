@@ -384,6 +384,8 @@ int run_serve(const Config& config) {
                 [&trading](const std::vector<int>&) { trading.load_open_books(); });
             partition->start();
         }
+        // The instance whose feed drives the cluster's prices (the only one, alone).
+        const auto leads = [&partition] { return !partition || partition->leads_feed(); };
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         engine::BotService bots(trading);
@@ -392,7 +394,8 @@ int run_serve(const Config& config) {
             trading.refresh(user_id);
             bots.changed_elsewhere(user_id);
         });
-        market::CandleBook candles(store);
+        // Other instances build the same candles from the leader's ticks; one copy is stored.
+        market::CandleBook candles(store, leads);
         net::HttpServer server(
             limits, router, metrics, instance, log, config.log.access,
             websocket_settings(config.server),
@@ -485,7 +488,6 @@ int run_serve(const Config& config) {
         // store anyway, whereas an instance left without ticks while Redis is away would fill
         // orders at stale prices.
         auto* tick_bus = partition ? store.tick_bus() : nullptr;
-        const auto leads = [&partition] { return !partition || partition->leads_feed(); };
         const auto feed_ticks = [&pipeline, &log, tick_bus,
                                  leads](std::span<const ports::Tick> ticks) {
             if (!leads()) {

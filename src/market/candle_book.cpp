@@ -17,7 +17,7 @@ CandleBook::TickResult CandleBook::on_tick(const std::string& symbol, domain::De
             result.current[static_cast<std::size_t>(interval)] = aggregator.current(interval);
         }
     }
-    if (result.closed.empty()) {
+    if (result.closed.empty() || (saves_ && !saves_())) {
         if (done) {
             done();
         }
@@ -25,14 +25,18 @@ CandleBook::TickResult CandleBook::on_tick(const std::string& symbol, domain::De
     }
     auto remaining = std::make_shared<std::atomic<std::size_t>>(result.closed.size());
     for (const auto& c : result.closed) {
-        store_.save_candle(symbol, c.interval, c.candle, [this, remaining, done](bool stored) {
-            if (!stored) {
-                failed_saves_.fetch_add(1, std::memory_order_relaxed);
-            }
-            if (remaining->fetch_sub(1) == 1 && done) {
-                done();
-            }
-        });
+        store_.save_candle(
+            symbol, c.interval, c.candle,
+            [this, remaining, done](bool stored) {
+                if (!stored) {
+                    failed_saves_.fetch_add(1, std::memory_order_relaxed);
+                }
+                if (remaining->fetch_sub(1) == 1 && done) {
+                    done();
+                }
+            },
+            c.whole ? ports::MarketStore::CandleSave::kReplace
+                    : ports::MarketStore::CandleSave::kIfAbsent);
     }
     return result;
 }

@@ -20,14 +20,17 @@ namespace botcore::market {
 
 class CandleBook {
   public:
-    explicit CandleBook(ports::MarketStore& store) : store_(store) {}
+    // saves (optional): whether closed candles are stored now (always when empty).
+    explicit CandleBook(ports::MarketStore& store, std::function<bool()> saves = {})
+        : store_(store), saves_(std::move(saves)) {}
 
     // What a tick changed: the candles it closed, and every interval's candle now being built.
     struct TickResult {
         std::vector<ClosedCandle> closed;
         std::array<std::optional<Candle>, kIntervals.size()> current;
     };
-    // done (optional) runs once the candles this tick closed are stored.
+    // done (optional) runs once the candles this tick closed are stored. A candle that may
+    // have missed ticks (the first one after a start) is stored only where none is.
     TickResult on_tick(const std::string& symbol, domain::Decimal price, domain::Decimal volume,
                        std::int64_t ts_ms, std::function<void()> done = {});
     // The newest `limit` candles opening before end_ms, oldest first; without end_ms the last
@@ -39,6 +42,7 @@ class CandleBook {
 
   private:
     ports::MarketStore& store_;
+    std::function<bool()> saves_;
     std::atomic<std::uint64_t> failed_saves_{0};
     std::mutex mutex_;
     std::map<std::string, CandleAggregator, std::less<>> aggregators_;

@@ -52,10 +52,12 @@ std::vector<ClosedCandle> CandleAggregator::on_tick(domain::Decimal price, domai
         auto& candle = current_[static_cast<std::size_t>(interval)];
         const auto length = interval_ms(interval);
         const auto open_ms = ts_ms - ((ts_ms % length) + length) % length;
+        auto& whole = whole_[static_cast<std::size_t>(interval)];
         if (candle && open_ms > candle->open_ms) {
             candle->closed = true;
-            closed.push_back({interval, *candle});
+            closed.push_back({interval, *candle, whole});
             candle.reset();
+            whole = true;  // every later tick is seen
         }
         if (!candle) {
             candle = Candle{open_ms, price, price, price, price, volume, false};

@@ -33,6 +33,9 @@ struct Candle {
 struct ClosedCandle {
     Interval interval;
     Candle candle;
+    // Built from every tick of its interval; false for the first candle an aggregator builds,
+    // which may have missed the ticks before it started.
+    bool whole = true;
 };
 
 class CandleAggregator {
@@ -51,6 +54,7 @@ class CandleAggregator {
 
   private:
     std::array<std::optional<Candle>, kIntervals.size()> current_;
+    std::array<bool, kIntervals.size()> whole_{};
     std::optional<std::int64_t> newest_ms_;
 };
 

@@ -16,11 +16,15 @@ namespace botcore::ports {
 class MarketStore {
   public:
     virtual ~MarketStore() = default;
-    // Stored with other writes (group commit); a candle stored twice keeps the last version.
-    // done (optional) runs once the write has committed (true) or failed (false).
+    // Whether a candle replaces the one stored for its interval or only fills a gap (a candle
+    // built from part of its interval, e.g. after a start, must not replace a whole one).
+    enum class CandleSave { kReplace, kIfAbsent };
+    // Stored with other writes (group commit). done (optional) runs once the write has
+    // committed (true) or failed (false).
     virtual void save_candle(std::string_view symbol, market::Interval interval,
                              const market::Candle& candle,
-                             std::function<void(bool stored)> done = {}) = 0;
+                             std::function<void(bool stored)> done = {},
+                             CandleSave how = CandleSave::kReplace) = 0;
     // Closed candles opening before end_ms (all when nullopt), the newest `limit`, oldest first.
     virtual std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
                                                 std::optional<std::int64_t> end_ms, int limit) = 0;

@@ -205,7 +205,8 @@ TEST(SqliteStoreWalSync, AfterAFailedWalFlushTheStoreIsUnavailableUntilARestart)
     {
         SqliteStore store(dir.path(), 2);
         store.migrate(1000);
-        store.save_candle("BTCUSDT", market::Interval::k1m, candle(60000), {});
+        store.save_candle("BTCUSDT", market::Interval::k1m, candle(60000), {},
+                          ports::MarketStore::CandleSave::kReplace);
         store.flush();
         ASSERT_TRUE(store.ping());
         ASSERT_EQ(store.candles("BTCUSDT", market::Interval::k1m, std::nullopt, 10).size(), 1u);
@@ -213,7 +214,8 @@ TEST(SqliteStoreWalSync, AfterAFailedWalFlushTheStoreIsUnavailableUntilARestart)
         // The WAL disappears under the store: its next flush cannot reach the file SQLite
         // writes (as when the disk fails), so nothing committed from now on is durable.
         std::filesystem::remove(SqliteStore::database_path(dir.path()) + "-wal");
-        store.save_candle("BTCUSDT", market::Interval::k1m, candle(120000), {});
+        store.save_candle("BTCUSDT", market::Interval::k1m, candle(120000), {},
+                          ports::MarketStore::CandleSave::kReplace);
         store.flush();
         EXPECT_FALSE(store.ping());  // /health answers 503
         EXPECT_THROW(store.candles("BTCUSDT", market::Interval::k1m, std::nullopt, 10),

@@ -612,6 +612,18 @@ TEST_P(StoreConformance, CandlesComeBackOldestFirstUpToTheLimit) {
     EXPECT_TRUE(store().candles("BTCUSDT", market::Interval::k5m, std::nullopt, 10).empty());
 }
 
+TEST_P(StoreConformance, APartialCandleOnlyFillsAGap) {
+    using Save = ports::MarketStore::CandleSave;
+    store().save_candle("BTCUSDT", market::Interval::k1m, candle(0, 100), {});
+    store().save_candle("BTCUSDT", market::Interval::k1m, candle(0, 1), {}, Save::kIfAbsent);
+    store().save_candle("BTCUSDT", market::Interval::k1m, candle(60'000, 2), {}, Save::kIfAbsent);
+    store().flush();
+    const auto stored = store().candles("BTCUSDT", market::Interval::k1m, std::nullopt, 10);
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[0].close, Decimal::from_integer(100));  // the whole one stays
+    EXPECT_EQ(stored[1].close, Decimal::from_integer(2));
+}
+
 TEST_P(StoreConformance, RetentionDeletesOnlyCandlesOlderThanTheCutoff) {
     store().save_candle("BTCUSDT", market::Interval::k1m, candle(1000, 1), {});
     store().save_candle("BTCUSDT", market::Interval::k1m, candle(5000, 2), {});

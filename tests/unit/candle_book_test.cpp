@@ -1,4 +1,4 @@
-// CandleBook: what happens to the candles a tick closes when the store fails to save them.
+// CandleBook: how the candles a tick closes are stored, and what a failed save does.
 #include "market/candle_book.hpp"
 
 #include <gtest/gtest.h>
@@ -13,10 +13,12 @@ class ScriptedMarketStore final : public ports::MarketStore {
   public:
     bool stores = true;
     int saves = 0;
+    std::vector<CandleSave> hows;
 
     void save_candle(std::string_view, Interval, const Candle&,
-                     std::function<void(bool stored)> done) override {
+                     std::function<void(bool stored)> done, CandleSave how) override {
         ++saves;
+        hows.push_back(how);
         if (done) {
             done(stores);
         }
@@ -52,6 +54,37 @@ TEST(CandleBook, CandlesTheStoreFailedToSaveAreCountedAndTheTickStillCompletes) 
     EXPECT_EQ(store.saves, 5);
     EXPECT_EQ(book.failed_saves(), 4u);
     EXPECT_EQ(done, 2);
+}
+
+using Save = ports::MarketStore::CandleSave;
+
+TEST(CandleBook, TheFirstCandlesAfterAStartOnlyFillGapsAndLaterOnesReplace) {
+    ScriptedMarketStore store;
+    CandleBook book(store);
+    const auto price = Decimal::from_integer(100);
+    book.on_tick("BTCUSDT", price, Decimal{}, kT0 + 30'000);  // half a minute in
+    book.on_tick("BTCUSDT", price, Decimal{}, kT0 + kHour + 1);
+    EXPECT_EQ(store.hows, std::vector<Save>(4, Save::kIfAbsent));
+    book.on_tick("BTCUSDT", price, Decimal{}, kT0 + kHour + 60'001);
+    ASSERT_EQ(store.hows.size(), 5u);
+    EXPECT_EQ(store.hows.back(), Save::kReplace);
+}
+
+TEST(CandleBook, AnInstanceThatDoesNotStoreStillClosesCandles) {
+    ScriptedMarketStore store;
+    bool leads = false;
+    CandleBook book(store, [&leads] { return leads; });
+    const auto price = Decimal::from_integer(100);
+    book.on_tick("BTCUSDT", price, Decimal{}, kT0 + 1);
+    int done = 0;
+    const auto result =
+        book.on_tick("BTCUSDT", price, Decimal{}, kT0 + 60'001, [&done] { ++done; });
+    EXPECT_EQ(result.closed.size(), 1u);
+    EXPECT_EQ(done, 1);
+    EXPECT_EQ(store.saves, 0);
+    leads = true;  // took the lead
+    book.on_tick("BTCUSDT", price, Decimal{}, kT0 + 120'001);
+    EXPECT_EQ(store.saves, 1);
 }
 
 }  // namespace

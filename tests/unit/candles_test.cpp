@@ -85,6 +85,19 @@ TEST(Candles, ATickOlderThanTheNewestChangesNoInterval) {
     EXPECT_EQ(candles.current(Interval::k1h)->close, d("102"));
 }
 
+TEST(Candles, OnlyTheFirstCandleOfAnAggregatorMayHaveMissedTicks) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0 + 30'000);
+    const auto first = candles.on_tick(d("101"), d("1"), kT0 + kMinute);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_FALSE(first[0].whole);
+    const auto second = candles.on_tick(d("102"), d("1"), kT0 + 5 * kMinute);
+    ASSERT_EQ(second.size(), 2u);  // 1m and the first 5m
+    EXPECT_TRUE(second[0].whole);
+    EXPECT_EQ(second[1].candle.open_ms, kT0);
+    EXPECT_FALSE(second[1].whole);
+}
+
 TEST(Candles, IntervalsParseFromTheirNames) {
     for (const auto interval : kIntervals) {
         EXPECT_EQ(parse_interval(to_string(interval)), interval);

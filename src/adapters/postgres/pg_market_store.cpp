@@ -8,14 +8,17 @@ namespace botcore::adapters::postgres {
 
 namespace {
 
-// With several instances on one database, the same candle may be stored by each: the last
-// version wins, as with one.
 constexpr Sql kSaveCandle{
     "save_candle",
     "INSERT INTO market_data (symbol, interval, timestamp, open, high, low, close, volume) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (symbol, interval, timestamp) DO UPDATE "
     "SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, "
     "close = EXCLUDED.close, volume = EXCLUDED.volume"};
+constexpr Sql kSaveCandleIfAbsent{
+    "save_candle_if_absent",
+    "INSERT INTO market_data (symbol, interval, timestamp, open, high, low, close, volume) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (symbol, interval, timestamp) "
+    "DO NOTHING"};
 constexpr Sql kCandles{
     "candles",
     "SELECT timestamp, open, high, low, close, volume FROM market_data WHERE symbol = $1 "
@@ -46,12 +49,13 @@ constexpr Sql kAnnounceBot{
 }  // namespace
 
 void PgStore::save_candle(std::string_view symbol, market::Interval interval,
-                          const market::Candle& candle, std::function<void(bool stored)> done) {
+                          const market::Candle& candle, std::function<void(bool stored)> done,
+                          CandleSave how) {
     std::vector<Command> commands;
-    commands.push_back(
-        {&kSaveCandle, Params::of(symbol, market::to_string(interval), candle.open_ms,
-                                  candle.open.units(), candle.high.units(), candle.low.units(),
-                                  candle.close.units(), candle.volume.units())});
+    commands.push_back({how == CandleSave::kReplace ? &kSaveCandle : &kSaveCandleIfAbsent,
+                        Params::of(symbol, market::to_string(interval), candle.open_ms,
+                                   candle.open.units(), candle.high.units(), candle.low.units(),
+                                   candle.close.units(), candle.volume.units())});
     committer_for(symbol).submit(std::move(commands),
                                  [done = std::move(done)](std::exception_ptr error) {
                                      if (done) {

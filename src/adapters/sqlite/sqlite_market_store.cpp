@@ -6,13 +6,15 @@
 namespace botcore::adapters::sqlite {
 
 void SqliteStore::save_candle(std::string_view symbol, market::Interval interval,
-                              const market::Candle& candle, std::function<void(bool stored)> done) {
+                              const market::Candle& candle, std::function<void(bool stored)> done,
+                              CandleSave how) {
     committer_->submit(
-        [symbol = std::string(symbol), interval, candle](Connection& c) {
-            c.prepare(
-                 "INSERT OR REPLACE INTO market_data (symbol, interval, timestamp, open, high, "
-                 "low, "
-                 "close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        [symbol = std::string(symbol), interval, candle, how](Connection& c) {
+            c.prepare(how == CandleSave::kReplace
+                          ? "INSERT OR REPLACE INTO market_data (symbol, interval, timestamp, "
+                            "open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                          : "INSERT OR IGNORE INTO market_data (symbol, interval, timestamp, "
+                            "open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 .bind_all(symbol, market::to_string(interval), candle.open_ms, candle.open.units(),
                           candle.high.units(), candle.low.units(), candle.close.units(),
                           candle.volume.units())

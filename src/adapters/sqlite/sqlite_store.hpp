@@ -66,7 +66,8 @@ class SqliteStore final : public ports::StoreEngine {
     std::int64_t open_positions() override;
     // MarketStore (sqlite_market_store.cpp)
     void save_candle(std::string_view symbol, market::Interval interval,
-                     const market::Candle& candle, std::function<void(bool stored)> done) override;
+                     const market::Candle& candle, std::function<void(bool stored)> done,
+                     CandleSave how) override;
     std::vector<market::Candle> candles(std::string_view symbol, market::Interval interval,
                                         std::optional<std::int64_t> end_ms, int limit) override;
     std::int64_t delete_candles_before(std::int64_t cutoff_ms) override;
