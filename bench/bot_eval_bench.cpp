@@ -13,6 +13,7 @@
 #include "analysis/bot_settings.hpp"
 #include "engine/bot_service.hpp"
 #include "engine/trading_service.hpp"
+#include "market/candles.hpp"
 #include "market/price_book.hpp"
 #include "ports/clock.hpp"
 
@@ -45,6 +46,11 @@ struct Fixture {
                          [&priced] { priced.set_value(); });
         priced.get_future().get();
     }
+    // The 15m candle closing now.
+    std::int64_t candle_open_ms() const {
+        const auto now = clock.now_ms();
+        return now - now % market::interval_ms(market::Interval::k15m);
+    }
     ~Fixture() {
         store.flush();
         std::filesystem::remove_all(dir);
@@ -71,9 +77,9 @@ void BM_CandleCloseQuiet(benchmark::State& state) {
     Fixture f(static_cast<int>(state.range(0)));
     const auto neutral = votes(analysis::Direction::kNeutral);
     for (auto _ : state) {
-        benchmark::DoNotOptimize(f.bots.on_votes("BTCUSDT", market::Interval::k15m, neutral,
-                                                 domain::Decimal::from_integer(60000),
-                                                 f.clock.now_ms()));
+        benchmark::DoNotOptimize(
+            f.bots.on_votes("BTCUSDT", market::Interval::k15m, f.candle_open_ms(), neutral,
+                            domain::Decimal::from_integer(60000), f.clock.now_ms()));
     }
     state.counters["bots"] = static_cast<double>(state.range(0));
 }
@@ -83,7 +89,7 @@ void BM_CandleCloseEveryBotOrders(benchmark::State& state) {
     Fixture f(static_cast<int>(state.range(0)));
     const auto bullish = votes(analysis::Direction::kBullish);
     for (auto _ : state) {
-        f.bots.on_votes("BTCUSDT", market::Interval::k15m, bullish,
+        f.bots.on_votes("BTCUSDT", market::Interval::k15m, f.candle_open_ms(), bullish,
                         domain::Decimal::from_integer(60000), f.clock.now_ms());
         state.PauseTiming();
         f.store.flush();  // the next close starts from committed positions
@@ -97,11 +103,11 @@ BENCHMARK(BM_CandleCloseEveryBotOrders)->Arg(10000)->Unit(benchmark::kMillisecon
 void BM_CandleCloseSignalWhileHolding(benchmark::State& state) {
     Fixture f(static_cast<int>(state.range(0)));
     const auto bullish = votes(analysis::Direction::kBullish);
-    f.bots.on_votes("BTCUSDT", market::Interval::k15m, bullish,
+    f.bots.on_votes("BTCUSDT", market::Interval::k15m, f.candle_open_ms(), bullish,
                     domain::Decimal::from_integer(60000), f.clock.now_ms());
     f.store.flush();
     for (auto _ : state) {
-        f.bots.on_votes("BTCUSDT", market::Interval::k15m, bullish,
+        f.bots.on_votes("BTCUSDT", market::Interval::k15m, f.candle_open_ms(), bullish,
                         domain::Decimal::from_integer(60000), f.clock.now_ms());
     }
     state.counters["orders"] = static_cast<double>(f.bots.stats().orders.load());

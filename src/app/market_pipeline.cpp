@@ -87,8 +87,8 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
                                    tick.symbol, analysis::to_string(signal.direction),
                                    signal.confidence, update.snapshot.computed_ms)));
         }
-        bots_.on_votes(tick.symbol, closed.interval, update.timeframe.votes, tick.price,
-                       tick.ts_ms);
+        bots_.on_votes(tick.symbol, closed.interval, closed.candle.open_ms, update.timeframe.votes,
+                       tick.price, tick.ts_ms);
     }
     for (const auto interval : market::kIntervals) {
         const auto& current = result.current[static_cast<std::size_t>(interval)];

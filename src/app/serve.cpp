@@ -416,30 +416,29 @@ int run_serve(const Config& config) {
         }
         engine::AnalysisService analysis(candles);
         api::add_analysis_routes(router, {auth, analysis, store, clock});
-        for (const auto& stored : store.all_bots()) {
+        const auto apply_bot = [&bots, &log](const ports::StoredBot& stored) {
             auto settings = api::parse_bot_settings(stored.settings_json, analysis::defaults());
             if (!settings) {
                 log->error(R"("msg":"bot settings ignored","user":"{}","error":"{}")",
                            stored.user_id, settings.error().message);
-                continue;
+                return;
             }
             bots.set(stored.user_id, std::move(*settings));
+        };
+        for (const auto& stored : store.all_bots()) {
+            apply_bot(stored);
         }
-        // Settings saved through another instance reach this one's bots at once.
-        store.watch_bots([&store, &bots, &log](const std::string& user_id) {
+        // Settings saved through another instance reach this one's bots at once; "" (saves
+        // that may have gone unheard) reads every user's again.
+        store.watch_bots([&store, &log, apply_bot](const std::string& user_id) {
             try {
-                const auto stored = store.find_bot(user_id);
-                if (!stored) {
-                    return;
+                if (user_id.empty()) {
+                    for (const auto& stored : store.all_bots()) {
+                        apply_bot(stored);
+                    }
+                } else if (const auto stored = store.find_bot(user_id)) {
+                    apply_bot(*stored);
                 }
-                auto settings =
-                    api::parse_bot_settings(stored->settings_json, analysis::defaults());
-                if (!settings) {
-                    log->error(R"("msg":"bot settings ignored","user":"{}","error":"{}")", user_id,
-                               settings.error().message);
-                    return;
-                }
-                bots.set(user_id, std::move(*settings));
             } catch (const ports::StoreUnavailable& e) {
                 log->warn(R"("msg":"bot settings not reloaded","user":"{}","error":"{}")", user_id,
                           e.what());

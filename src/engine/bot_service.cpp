@@ -36,8 +36,8 @@ bool BotService::has_bot(const std::string& user_id) const {
 }
 
 std::size_t BotService::on_votes(const std::string& symbol, market::Interval interval,
-                                 const analysis::StrategyVotes& votes, domain::Decimal price,
-                                 std::int64_t now_ms) {
+                                 std::int64_t candle_open_ms, const analysis::StrategyVotes& votes,
+                                 domain::Decimal price, std::int64_t now_ms) {
     std::vector<std::string> users;
     {
         std::lock_guard lock(mutex_);
@@ -48,16 +48,18 @@ std::size_t BotService::on_votes(const std::string& symbol, market::Interval int
     // A bot trades from the instance that owns its user's background work.
     std::erase_if(users, [this](const std::string& user_id) { return !trading_.owns(user_id); });
     const auto marks = trading_.marks();
+    const CandleKey candle{symbol, interval, candle_open_ms};
     for (const auto& user : users) {
-        evaluate(user, symbol, votes, price, now_ms, marks);
+        evaluate(user, candle, votes, price, now_ms, marks);
     }
     stats_.evaluations.fetch_add(users.size(), std::memory_order_relaxed);
     return users.size();
 }
 
-void BotService::evaluate(const std::string& user_id, const std::string& symbol,
+void BotService::evaluate(const std::string& user_id, const CandleKey& candle,
                           const analysis::StrategyVotes& votes, domain::Decimal price,
                           std::int64_t now_ms, const domain::MarkPrices& marks) {
+    const auto& symbol = candle.symbol;
     {
         // A neutral vote neither opens nor closes anything: most candles, for most bots.
         std::lock_guard lock(mutex_);
@@ -106,8 +108,12 @@ void BotService::evaluate(const std::string& user_id, const std::string& symbol,
         } else if (auto order = analysis::decide(bot.settings, bot.state, symbol, votes,
                                                  holdings->equity, price, now_ms)) {
             auto request = order->to_request();
-            // The same decision replayed (a restart, a second instance) fills once.
-            request.client_order_id = "bot-" + symbol + "-" + std::to_string(now_ms / 1000);
+            // Named after the candle, not the tick that closed it: whichever instance decides on
+            // it (a restart, two owners while shards move) names the order alike, and it fills
+            // once.
+            request.client_order_id = "bot-" + symbol + "-" +
+                                      std::string(market::to_string(candle.interval)) + "-" +
+                                      std::to_string(candle.open_ms / 1000);
             open = std::move(request);
             bot.opened.insert(symbol);
             bot.in_flight.insert(symbol);

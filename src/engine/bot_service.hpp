@@ -31,11 +31,11 @@ class BotService {
     std::optional<analysis::BotSettings> settings(const std::string& user_id) const;
     bool has_bot(const std::string& user_id) const;
 
-    // A candle of (symbol, interval) closed and its votes were computed: every enabled bot on
-    // that pair decides. Returns the number of bots evaluated.
+    // The candle of (symbol, interval) opened at candle_open_ms closed and its votes were
+    // computed: every enabled bot on that pair decides. Returns the number of bots evaluated.
     std::size_t on_votes(const std::string& symbol, market::Interval interval,
-                         const analysis::StrategyVotes& votes, domain::Decimal price,
-                         std::int64_t now_ms);
+                         std::int64_t candle_open_ms, const analysis::StrategyVotes& votes,
+                         domain::Decimal price, std::int64_t now_ms);
     // A user's trades were committed here: bots count their results (losing streaks, daily
     // loss).
     void on_trades(const std::string& user_id, const std::vector<domain::Trade>& trades);
@@ -71,7 +71,13 @@ class BotService {
     // Reads the trades another instance may have closed, if it changed the book.
     void catch_up(const std::string& user_id);
     using Key = std::pair<std::string, market::Interval>;
-    void evaluate(const std::string& user_id, const std::string& symbol,
+    // What identifies the candle a decision is made on, whichever instance makes it.
+    struct CandleKey {
+        const std::string& symbol;
+        market::Interval interval;
+        std::int64_t open_ms;
+    };
+    void evaluate(const std::string& user_id, const CandleKey& candle,
                   const analysis::StrategyVotes& votes, domain::Decimal price, std::int64_t now_ms,
                   const domain::MarkPrices& marks);
 

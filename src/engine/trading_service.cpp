@@ -87,7 +87,9 @@ struct TradingService::Book {
     // The store's revision of the book the working copy is based on (touched only by the
     // command running, like portfolio).
     std::int64_t revision = 0;
-    bool stale = false;  // another instance changed the book: reload before the next command
+    // Another instance changed the book: reload before the next command, and reads go to the
+    // store until then.
+    bool stale = false;
     std::int64_t reload_after_ms = 0;  // a read of the book failed: prices wait until then
 };
 
@@ -342,17 +344,14 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
 }
 
 std::optional<domain::PortfolioState> TradingService::committed_state(const std::string& user_id) {
-    if (settings_.read_from_store) {
-        return store_.load_portfolio(user_id);
-    }
-    auto b = book(user_id);
-    {
+    if (!settings_.read_from_store) {
+        auto b = book(user_id);
         std::lock_guard lock(b->mutex);
-        if (b->committed) {
+        if (b->committed && !b->stale) {
             return b->committed;
         }
     }
-    // Not loaded yet: read it straight from the store (no command is needed for a read).
+    // No command is needed for a read: the store's book is read as it is.
     return store_.load_portfolio(user_id);
 }
 
@@ -611,15 +610,23 @@ std::expected<TradingService::Holdings, TradingError> TradingService::holdings(
         }
         return out;
     };
-    auto b = book(user_id);
+    // A bot asks this for thousands of users per candle: a copy that no other instance has
+    // changed is read in place, even where API reads go to the store (read_from_store), which
+    // a cluster's candle close could not afford. A change made elsewhere reaches the copy within
+    // the listener's 100 ms; a stale copy is not used.
     {
-        // Read in place: a bot asks this for thousands of users per candle.
+        auto b = book(user_id);
         std::lock_guard lock(b->mutex);
-        if (b->committed) {
+        if (b->committed && !b->stale) {
             return of(*b->committed);
         }
     }
-    const auto state = store_.load_portfolio(user_id);
+    std::optional<domain::PortfolioState> state;
+    try {
+        state = store_.load_portfolio(user_id);
+    } catch (const ports::StoreUnavailable& e) {
+        return std::unexpected(unavailable(e.what()));  // that bot sits this candle out
+    }
     if (!state) {
         return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});
     }

@@ -267,6 +267,9 @@ class TradingService {
     domain::Portfolio* load(const std::shared_ptr<Book>& book, TradingError& error, bool& fresh);
     // Whether the store's revision of the book is past the copy's (then marked stale).
     bool moved_elsewhere(Book& book);
+    // The user's committed book, or nullopt without an account: this instance's copy while that
+    // is the store's, and the store otherwise (reads set to come from the store, a copy another
+    // instance changed, or none loaded yet).
     std::optional<domain::PortfolioState> committed_state(const std::string& user_id);
     void register_triggers(const std::string& user_id, const domain::Portfolio& portfolio,
                            const std::string& symbol);

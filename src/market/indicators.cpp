@@ -120,7 +120,12 @@ std::vector<double> rsi(std::span<const double> close, int period) {
     const auto avg_loss = wilder_from(losses, 1, period);
     auto out = nans(n);
     for (std::size_t i = static_cast<std::size_t>(period); i < n; ++i) {
-        out[i] = avg_loss[i] == 0.0 ? 100.0 : 100.0 - 100.0 / (1.0 + avg_gain[i] / avg_loss[i]);
+        if (avg_loss[i] == 0.0) {
+            // Only gains: 100. No change at all is neither side: 50, not an overbought 100.
+            out[i] = avg_gain[i] == 0.0 ? 50.0 : 100.0;
+        } else {
+            out[i] = 100.0 - 100.0 / (1.0 + avg_gain[i] / avg_loss[i]);
+        }
     }
     return out;
 }

@@ -20,7 +20,7 @@ std::vector<double> sma(std::span<const double> close, int period);
 std::vector<double> ema(std::span<const double> close, int period);
 
 // Relative strength index with Wilder's smoothing; first value at index period. 100 when the
-// average loss is 0 (including a flat series).
+// average loss is 0 and the average gain is not; 50 when both are 0 (a flat series).
 std::vector<double> rsi(std::span<const double> close, int period = 14);
 
 struct Macd {

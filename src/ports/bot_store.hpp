@@ -26,7 +26,9 @@ class BotStore {
     virtual std::vector<StoredBot> all_bots() = 0;
     virtual std::optional<StoredBot> find_bot(std::string_view user_id) = 0;
     // Calls changed(user_id) when another instance sharing the store saved the user's bot
-    // settings. A store used by one instance never calls it. An empty function stops the calls.
+    // settings, and changed("") when any user's may have changed unheard (before the watch
+    // began, or while the store could not be heard). A store used by one instance never calls
+    // it. An empty function stops the calls.
     virtual void watch_bots(std::function<void(const std::string& user_id)> changed) {
         (void)changed;
     }

@@ -189,6 +189,16 @@ TEST_P(SharedStoreTest,
     EXPECT_EQ(trades[0].close_reason, domain::CloseReason::kStopLoss);
 }
 
+// The votes of a candle on which every strategy is bullish.
+analysis::StrategyVotes all_bullish() {
+    analysis::StrategyVotes votes;
+    for (const auto strategy : analysis::kStrategies) {
+        votes[strategy].direction = analysis::Direction::kBullish;
+        votes[strategy].confidence = 1.0;
+    }
+    return votes;
+}
+
 TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     ports::NewUser other{
         {"u2", "u2@example.com", "u2", clock.now_ms()}, "hash", Decimal::from_integer(10000)};
@@ -211,19 +221,70 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     }
     ASSERT_EQ(store().all_trades("u1").trades.size(), 3u);
     bots.changed_elsewhere("u1");  // what b's announcements do on a
-    analysis::StrategyVotes bullish;
-    for (const auto strategy : analysis::kStrategies) {
-        bullish[strategy].direction = analysis::Direction::kBullish;
-        bullish[strategy].confidence = 1.0;
-    }
     a.price("ETHUSDT", "2000", clock.now_ms());
-    bots.on_votes("ETHUSDT", settings.timeframe, bullish, d("2000"), clock.now_ms());
+    bots.on_votes("ETHUSDT", settings.timeframe, 0, all_bullish(), d("2000"), clock.now_ms());
     // u2's bot opens a long; u1's is paused by the losses closed elsewhere.
     EXPECT_TRUE(
         testing::wait_for([&] { return !store().load_portfolio("u2")->positions.empty(); }));
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
     EXPECT_EQ(bots.stats().orders.load(), 1u);
     store().flush();  // the order's answer reaches `bots` before it goes
+}
+
+// a holds u1's book when the user opens a position through b: once a is told, its bot decides
+// on the book as it is now, so it does not open a second position beside the user's.
+TEST_P(SharedStoreTest, ABotDecidesOnTheBookAsChangedThroughAnotherInstance) {
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    ASSERT_TRUE(a.close().has_value());  // a holds the book, without a position
+    BotService bots(a.trading);
+    auto settings = analysis::defaults();
+    settings.enabled = true;
+    settings.symbols = {"ETHUSDT"};
+    bots.set("u1", settings);
+    ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+    a.trading.refresh("u1");  // what b's announcement does on a (its listener may be later)
+
+    const auto holdings = a.trading.holdings("u1", a.trading.marks());
+    ASSERT_TRUE(holdings.has_value());
+    ASSERT_EQ(holdings->positions.size(), 1u);
+    EXPECT_EQ(holdings->positions[0].first, "ETHUSDT");
+    EXPECT_EQ(holdings->positions[0].second, domain::PositionSide::kLong);
+    clock.advance_ms(1000);
+    bots.on_votes("ETHUSDT", settings.timeframe, 0, all_bullish(), d("2000"), clock.now_ms());
+    store().flush();  // an order the bot sent is committed and answered
+    EXPECT_EQ(bots.stats().orders.load(), 0u);
+    EXPECT_EQ(store().load_portfolio("u1")->positions.at("ETHUSDT").quantity, d("1"));
+}
+
+// While shards move, a and b both own u1 for a moment, and each closes the same candle on a tick
+// of its own: their bots decide the same order, and it fills once. b has not been told of a's
+// order yet, so its bot sees no position.
+TEST_P(SharedStoreTest, TwoOwnersDecidingOnOneCandleAtDifferentTicksFillOnce) {
+    ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+    ASSERT_TRUE(b.close().has_value());  // b holds the book, without a position
+    b.store.watch_books({});             // and is not told of a's order below
+    auto settings = analysis::defaults();
+    settings.enabled = true;
+    settings.symbols = {"ETHUSDT"};
+    BotService on_a(a.trading);
+    BotService on_b(b.trading);
+    on_a.set("u1", settings);
+    on_b.set("u1", settings);
+    const auto interval_ms = market::interval_ms(settings.timeframe);
+    const auto open_ms = clock.now_ms() - clock.now_ms() % interval_ms;
+    clock.advance_ms(open_ms + interval_ms + 200 - clock.now_ms());  // a's closing tick
+    on_a.on_votes("ETHUSDT", settings.timeframe, open_ms, all_bullish(), d("2000"), clock.now_ms());
+    store().flush();
+    clock.advance_ms(1500);  // b's closing tick, in another second
+    on_b.on_votes("ETHUSDT", settings.timeframe, open_ms, all_bullish(), d("2000"), clock.now_ms());
+    b.store.flush();
+    ASSERT_EQ(on_a.stats().orders.load(), 1u);
+    ASSERT_EQ(on_b.stats().orders.load(), 1u);
+    EXPECT_EQ(on_b.stats().rejected.load(), 0u);  // answered with a's order
+    auto orders = store().orders("u1", {.status = {}, .symbol = {}, .after = {}, .limit = 1000});
+    std::erase_if(orders, [](const domain::Order& o) { return !o.client_order_id; });
+    ASSERT_EQ(orders.size(), 1u);  // the bots'
+    EXPECT_EQ(store().load_portfolio("u1")->positions.at("ETHUSDT").quantity, orders[0].quantity);
 }
 
 TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
@@ -356,6 +417,34 @@ TEST_P(SharedStoreTest, AListenerWhoseSessionIsCutCatchesUpAndHearsLaterChanges)
     EXPECT_EQ(changed.all().back(), "u1");
 }
 
+// Bot settings saved while a listener was away, or before the watch began, may have gone unheard:
+// the watcher is told "" (read every user's again) then, and saves by name as before.
+TEST_P(SharedStoreTest, BotSavesThatMayHaveGoneUnheardAreAnnouncedAsEveryBot) {
+    auto* listening = dynamic_cast<adapters::postgres::PgStore*>(second_store.get());
+    ASSERT_NE(listening, nullptr);
+    Heard changed;
+    second_store->watch_bots(changed.watcher());
+    EXPECT_TRUE(changed.is({""}));
+    const auto save = [this](std::int64_t at_ms) {
+        std::promise<std::exception_ptr> saved;
+        store().save_bot({"u1", R"({"enabled":true})", at_ms},
+                         [&saved](std::exception_ptr error) { saved.set_value(error); });
+        EXPECT_EQ(saved.get_future().get(), nullptr);
+    };
+    save(1000);
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1"}); }));
+    adapters::postgres::Connection sql(engine_->url());
+    const auto cut = sql.exec(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = '" +
+        listening->listener_name() + "'");
+    ASSERT_EQ(cut.text(0, 0), "1");
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1", ""}); }));
+    save(2000);
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1", "", "u1"}); }));
+    second_store->watch_bots({});
+}
+
 // The position opened through b a moment ago is not known to a's copy of the book yet (the
 // change reaches a within 100 ms): a's "no open position" is not given on that copy.
 TEST_P(SharedStoreTest, ACommandIsNotRefusedOnACopyAnotherInstanceChangedAMomentAgo) {
@@ -445,7 +534,8 @@ TEST_P(SharedStoreTest, BotSettingsSavedThroughOneInstanceAreAnnouncedToTheOther
     store().save_bot({"u1", R"({"enabled":true})", 5},
                      [&saved](std::exception_ptr e) { saved.set_value(e); });
     ASSERT_EQ(saved.get_future().get(), nullptr);
-    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"u1"}); }));
+    // "" when the watch began: saves before it are read again.
+    EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1"}); }));
     EXPECT_EQ(second_store->find_bot("u1")->settings_json, R"({"enabled":true})");
     second_store->watch_bots({});
 }

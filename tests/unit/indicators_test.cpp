@@ -142,10 +142,11 @@ TEST(Rsi, IsOneHundredWhenPricesOnlyRise) {
     }
 }
 
-TEST(Rsi, IsOneHundredForAFlatSeriesBecauseTheAverageLossIsZero) {
+TEST(Rsi, IsFiftyForAFlatSeriesWhereNothingWasGainedOrLost) {
     const auto out = rsi(std::vector<double>(16, 5.0));
-    EXPECT_NEAR(out[14], 100.0, kTol);
-    EXPECT_NEAR(out[15], 100.0, kTol);
+    EXPECT_EQ(leading_nans(out), 14u);
+    EXPECT_NEAR(out[14], 50.0, kTol);
+    EXPECT_NEAR(out[15], 50.0, kTol);
 }
 
 TEST(Rsi, IsZeroWhenPricesOnlyFall) {

@@ -125,6 +125,18 @@ TEST(AnalyzeTimeframe, OnCandlesFiftyAreNeededForEma50) {
     EXPECT_EQ(tf.votes[Strategy::kRsi].direction, Direction::kBearish);
 }
 
+TEST(AnalyzeTimeframe, OnAFlatMarketEveryStrategyIsNeutralAndSoIsTheSignal) {
+    const auto candles = candles_from_closes(std::vector<double>(120, 100.0));
+    const auto tf = analyze_timeframe(Interval::k1h, candles);
+    ASSERT_TRUE(tf.ready);
+    EXPECT_NEAR(*tf.indicators.rsi, 50.0, kTol);  // no gain and no loss
+    for (const auto strategy : kStrategies) {
+        EXPECT_EQ(tf.votes[strategy].direction, Direction::kNeutral) << to_string(strategy);
+    }
+    EXPECT_EQ(tf.vote, Direction::kNeutral);
+    EXPECT_EQ(combine_timeframes(std::vector{tf}).direction, SignalDirection::kNeutral);
+}
+
 TimeframeSignal tf(Interval interval, Direction vote, double confidence, bool ready = true) {
     TimeframeSignal out;
     out.interval = interval;

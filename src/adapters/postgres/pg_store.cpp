@@ -224,11 +224,16 @@ void PgStore::watch_books(std::function<void(const std::string& user_id)> change
 }
 
 void PgStore::watch_bots(std::function<void(const std::string& user_id)> changed) {
+    const bool watching = static_cast<bool>(changed);
     {
         std::lock_guard lock(watchers_mutex_);
         bot_changed_ = std::move(changed);
     }
     start_listening();
+    if (watching) {
+        // Saves announced before there was anyone to tell were not heard.
+        bot_changed("");
+    }
 }
 
 void PgStore::watch_revocations(std::function<void(const ports::RevokedToken& token)> revoked) {
@@ -283,6 +288,13 @@ void PgStore::start_listening() {
         std::unique_lock lock(watchers_mutex_);
         listening_started_.wait_for(lock, std::chrono::seconds(5), [this] { return listening_; });
     });
+}
+
+void PgStore::bot_changed(const std::string& user_id) {
+    std::lock_guard lock(watchers_mutex_);
+    if (bot_changed_) {
+        bot_changed_(user_id);
+    }
 }
 
 void PgStore::book_changed(const std::string& user_id) {
@@ -348,8 +360,10 @@ void PgStore::listen() {
             }
             listening_started_.notify_all();
             if (listened_before) {
-                // Announcements may have been missed while away: every book may have changed.
+                // Announcements may have been missed while away: every book and every bot may
+                // have changed.
                 book_changed("");
+                bot_changed("");
             }
             // Revocations committed before this LISTEN (while away, or before the first one,
             // after the instance read them at start) are read again.

@@ -139,6 +139,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     // ended since, and advances it to the current snapshot.
     void read_book_changes(Connection& connection, Unended& unended);
     void book_changed(const std::string& user_id);
+    void bot_changed(const std::string& user_id);
     void upkeep();
     void insert_audit(Connection& connection, const ports::AuditEvent& audit);
     // Where pooled connections go (the pooler, else the primary), and how they send statements.
