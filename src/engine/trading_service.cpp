@@ -733,8 +733,10 @@ std::size_t TradingService::charge_funding() {
     std::size_t visited = 0;
     for (const auto& b : books) {
         {
+            // A copy another instance changed may lack a position opened there: it is read
+            // again by the step below.
             std::lock_guard lock(b->mutex);
-            if (!b->committed || b->committed->positions.empty()) {
+            if (!b->stale && (!b->committed || b->committed->positions.empty())) {
                 continue;
             }
         }

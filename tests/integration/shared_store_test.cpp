@@ -287,6 +287,19 @@ TEST_P(SharedStoreTest, TwoOwnersDecidingOnOneCandleAtDifferentTicksFillOnce) {
     EXPECT_EQ(store().load_portfolio("u1")->positions.at("ETHUSDT").quantity, orders[0].quantity);
 }
 
+// a holds u1's book without a position when the user opens one through b: a charges its funding
+// once told of the change, although its copy does not show the position.
+TEST_P(SharedStoreTest, FundingIsChargedOnAPositionOpenedThroughAnotherInstance) {
+    ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+    ASSERT_TRUE(a.close().has_value());  // a holds the book, without a position
+    ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+    a.trading.refresh("u1");              // what b's announcement does on a
+    clock.advance_ms(8LL * 3600 * 1000);  // into the next period
+    EXPECT_EQ(a.trading.charge_funding(), 1u);
+    store().flush();
+    EXPECT_GT(store().load_portfolio("u1")->account.funding_paid, Decimal{});
+}
+
 TEST_P(SharedStoreTest, AnInstanceSeesChangesMadeThroughAnother) {
     const auto before = a.trading.account("u1");  // a holds the book now
     ASSERT_TRUE(before.has_value());
