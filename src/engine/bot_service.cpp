@@ -11,7 +11,14 @@ void BotService::set(const std::string& user_id, analysis::BotSettings settings)
     std::lock_guard lock(mutex_);
     auto& bot = bots_[user_id];
     if (bot.counting_since_ms == 0) {
-        bot.counting_since_ms = trading_.now_ms();
+        // Today's losses and a cooldown still running outlive a restart: the trades since the
+        // start of the day (or of the cooldown window, if longer) are read back before the bot's
+        // first decision.
+        const auto now = trading_.now_ms();
+        const auto cooldown_ms = static_cast<std::int64_t>(settings.cooldown_minutes) * 60'000;
+        bot.counting_since_ms =
+            std::min(analysis::utc_day(now) * analysis::kDayMs, now - cooldown_ms);
+        bot.changed_elsewhere = true;
     }
     for (const auto& symbol : bot.settings.symbols) {
         std::erase(enabled_[{symbol, bot.settings.timeframe}], user_id);

@@ -59,7 +59,7 @@ class BotService {
         // Symbols with a bot order not committed yet: holdings do not show it, so the bot must
         // not decide again on that symbol until it is.
         std::set<std::string, std::less<>> in_flight;
-        // Counting starts when the bot is installed; earlier trades are history.
+        // Trades closed before this are history (see set()).
         std::int64_t counting_since_ms = 0;
         // The newest trade counted (closed_ms) and the latest ids, so that a trade both
         // reported here and read back from the store counts once.

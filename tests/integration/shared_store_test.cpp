@@ -231,6 +231,28 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     store().flush();  // the order's answer reaches `bots` before it goes
 }
 
+// Three losses in a row before a restart still pause the bot installed after it.
+TEST_P(SharedStoreTest, ABotInstalledAfterARestartRemembersTheLossesBeforeIt) {
+    for (int i = 0; i < 3; ++i) {
+        a.price("ETHUSDT", "2000", clock.now_ms());
+        ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
+        clock.advance_ms(1000);
+        a.price("ETHUSDT", "1990", clock.now_ms());
+        ASSERT_TRUE(a.market(domain::Side::kSell, "1").has_value());
+        clock.advance_ms(1000);
+    }
+    BotService bots(a.trading);  // the instance starts again: its bots are installed anew
+    auto settings = analysis::defaults();
+    settings.enabled = true;
+    settings.symbols = {"ETHUSDT"};
+    bots.set("u1", settings);
+    a.price("ETHUSDT", "2000", clock.now_ms());
+    bots.on_votes("ETHUSDT", settings.timeframe, 0, all_bullish(), d("2000"), clock.now_ms());
+    store().flush();
+    EXPECT_EQ(bots.stats().orders.load(), 0u);
+    EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
+}
+
 // a holds u1's book when the user opens a position through b: once a is told, its bot decides
 // on the book as it is now, so it does not open a second position beside the user's.
 TEST_P(SharedStoreTest, ABotDecidesOnTheBookAsChangedThroughAnotherInstance) {
