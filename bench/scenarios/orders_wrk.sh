@@ -67,6 +67,7 @@ if [ -n "$pg_url" ]; then
   bench/scenarios/pg_inserts.sh "$pg_url" "${duration%s}" ${BOTCORE_BENCH_CLIENTS:-1 2 4 8 16 32 64}
 else
   echo "peer (same run): single-row autocommit INSERTs into SQLite"
-  "$(dirname "$bin")/bench/sqlite_insert_bench" --benchmark_filter=AutocommitInsert \
+  # Beside the server's binary in a build tree; BOTCORE_BENCH_TOOLS when BOTCORE_BIN is a copy.
+  "${BOTCORE_BENCH_TOOLS:-$(dirname "$bin")/bench}/sqlite_insert_bench" --benchmark_filter=AutocommitInsert \
     --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null | grep median
 fi

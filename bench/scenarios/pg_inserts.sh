@@ -5,7 +5,7 @@
 # one, e.g. scripts/pg start --replicas 2 --sync). Creates and drops its own table bench_inserts.
 #
 #   bench/scenarios/pg_inserts.sh URL DURATION_S CLIENTS...
-#   e.g. bench/scenarios/pg_inserts.sh "$(scripts/pg start --dir /var/tmp/pg --port 55432 | tail -1)" 10 1 8 32 128
+#   e.g. bench/scenarios/pg_inserts.sh "$(scripts/pg start --dir /var/tmp/pg --port 55600 | tail -1)" 10 1 8 32 128
 #
 # Prints one line per client count, `clients=C tps=T p50_ms=X p99_ms=Y`, then as the last line
 # {"peer":"pg_single_row_inserts","results":[{"clients":C,"tps":T,"p50_ms":X,"p99_ms":Y},...]}.

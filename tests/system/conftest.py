@@ -519,6 +519,21 @@ class ServerFactory:
             pytest.fail("\n".join(failures), pytrace=False)
 
 
+# ------------------------------------------------------------------------- clusters
+
+
+def fresh_cluster_folder(port):
+    """The folder of the cluster a test module starts on `port`: the same on every run, so that a
+    cluster left running by a run that was killed (no finalizer ran) is stopped and removed
+    before the next one needs its ports."""
+    folder = f"/var/tmp/botcore-ctest-cluster-{port}"
+    if os.path.exists(folder):
+        script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "cluster")
+        subprocess.run([script, "down", "--dir", folder, "--destroy"], capture_output=True,
+                       timeout=300, check=False)
+    return folder
+
+
 # --------------------------------------------------------------------------- fixtures
 
 

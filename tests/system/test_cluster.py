@@ -3,11 +3,11 @@ started by scripts/cluster: one platform whichever instance serves a request."""
 
 import os
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import Endpoint, auth_headers, login, register, set_price, wait_until
+from conftest import (Endpoint, auth_headers, fresh_cluster_folder, login, register, set_price,
+                      wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -21,14 +21,15 @@ def run_cluster(*args, env=None):
 
 @pytest.fixture(scope="module")
 def cluster():
-    folder = tempfile.mkdtemp(prefix="botcore-cluster-", dir="/var/tmp")
+    folder = fresh_cluster_folder(PORT)
     env = dict(os.environ)
     # Prices are set through the API, on each instance, so the tests know them.
     env["BOTCORE_MARKET_SOURCE"] = "manual"
     env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
-    started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT), env=env)
     try:
+        started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
+                              env=env)
         assert started.returncode == 0, started.stderr
         assert started.stdout.strip().splitlines()[-1] == f"http://127.0.0.1:{PORT}"
         yield Endpoint(PORT), [Endpoint(PORT + 1), Endpoint(PORT + 2)], folder
@@ -42,7 +43,8 @@ def test_status_lists_every_component_running(cluster):
     _, _, folder = cluster
     r = run_cluster("status", "--dir", folder)
     assert r.returncode == 0, r.stderr
-    assert "haproxy    pid" in r.stdout and "/health 200" in r.stdout
+    # No --port: the cluster's own is kept in its folder.
+    assert f"127.0.0.1:{PORT}  /health 200" in r.stdout, r.stdout
     assert r.stdout.count("instance_") == 2
     assert "replica_1" in r.stdout and "replica_2" in r.stdout
 
@@ -116,3 +118,28 @@ def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):
     assert wait_until(lambda: two.get("/api/bot", headers=auth_headers(token))
                       .json["leverage"] == 7)
     assert two.get("/api/bot", headers=auth_headers(token)).json["timeframe"] == "1h"
+
+
+def test_down_stops_only_what_the_cluster_started_and_destroys_only_its_folder(tmp_path):
+    # A folder `up` did not make is never deleted.
+    foreign = tmp_path / "not-a-cluster"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    r = run_cluster("down", "--dir", str(foreign), "--destroy")
+    assert r.returncode != 0 and "not deleted" in r.stderr, r.stderr
+    assert (foreign / "keep.txt").exists()
+    # A PID file naming a process the cluster did not start (a PID reused after a crash or a
+    # reboot): the process is left alone, and its stale file removed.
+    folder = tmp_path / "cluster"
+    (folder / "instance_1").mkdir(parents=True)
+    (folder / ".botcore-cluster").touch()
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (folder / "instance_1" / "pid").write_text(f"{other.pid}\n")
+        r = run_cluster("down", "--dir", str(folder), "--destroy")
+        assert r.returncode == 0, r.stderr
+        assert other.poll() is None
+        assert not folder.exists()
+    finally:
+        other.kill()
+        other.wait()

@@ -7,13 +7,13 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import threading
 from decimal import Decimal
 
 import pytest
 
-from conftest import auth_headers, http_request, pooler_transactions, unique_email, wait_until
+from conftest import (auth_headers, fresh_cluster_folder, http_request, pooler_transactions,
+                      unique_email, wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -38,11 +38,11 @@ def cluster_env():
 
 @pytest.fixture(scope="module")
 def cluster():
-    folder = tempfile.mkdtemp(prefix="botcore-cluster-feed-", dir="/var/tmp")
-    # The instances' pools go through PgBouncer (transaction pooling); their sessions do not.
-    started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
-                          "--pgbouncer", env=cluster_env())
+    folder = fresh_cluster_folder(PORT)
     try:
+        # The instances' pools go through PgBouncer (transaction pooling); their sessions do not.
+        started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
+                              "--pgbouncer", env=cluster_env())
         assert started.returncode == 0, started.stderr
         credentials = {"email": unique_email(), "password": "cluster feed password"}
         assert http_request(PORT, "POST", "/api/auth/register", json=credentials).status == 201

@@ -6,13 +6,13 @@ primary, and a Redis outage degrades the instances without stopping them."""
 import json
 import os
 import subprocess
-import tempfile
 import time
 
 import pytest
 import websocket
 
-from conftest import Endpoint, auth_headers, login, register, set_price, wait_until
+from conftest import (Endpoint, auth_headers, fresh_cluster_folder, login, register, set_price,
+                      wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -30,15 +30,15 @@ def run(*args, env=None):
 
 @pytest.fixture(scope="module")
 def cluster():
-    folder = tempfile.mkdtemp(prefix="botcore-cluster-redis-", dir="/var/tmp")
+    folder = fresh_cluster_folder(PORT)
     env = dict(os.environ)
     env["BOTCORE_MARKET_SOURCE"] = "manual"
     env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
     env["BOTCORE_TRADING_ORDERS_PER_MINUTE"] = str(ORDERS_PER_MINUTE)
-    started = run(CLUSTER, "up", "--instances", "3", "--dir", folder, "--port", str(PORT),
-                  env=env)
     try:
+        started = run(CLUSTER, "up", "--instances", "3", "--dir", folder, "--port", str(PORT),
+                      env=env)
         assert started.returncode == 0, started.stderr
         yield Endpoint(PORT), [Endpoint(PORT + i) for i in (1, 2, 3)], folder
     finally:
