@@ -88,10 +88,13 @@ struct MarketConfig {
     std::string source = "simulator";
     int tick_interval_ms = 1000;  // simulator: one step of every symbol per interval
     int seed = 42;                // simulator: the same seed replays the same prices
-    int volatility_bp = 5;        // simulator: standard deviation of one step, basis points
-    std::string replay_path;      // replay: a kline CSV file or a directory of them
-    int replay_speed = 60;        // replay: 1 = as recorded, 60 = a minute per second, 0 = flat out
-    bool replay_loop = false;     // replay: start over at the end
+    // simulator: standard deviation of the relative move over one second, basis points (a step
+    // of tick_interval_ms moves by this times sqrt(interval in seconds), so the tick rate does
+    // not change how much the market moves in an hour)
+    int volatility_bp = 5;
+    std::string replay_path;   // replay: a kline CSV file or a directory of them
+    int replay_speed = 60;     // replay: 1 = as recorded, 60 = a minute per second, 0 = flat out
+    bool replay_loop = false;  // replay: start over at the end
     std::string binance_url = "wss://stream.binance.com:9443";  // binance: stream endpoint
     std::string binance_interval = "1m";                        // binance: kline interval
 };

@@ -510,11 +510,14 @@ int run_serve(const Config& config) {
             }
             external_feed = std::move(*made);
         } else if (!manual_prices) {
-            feed.emplace(market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
-                                            domain::SymbolCatalog::default_catalog(),
-                                            config.market.volatility_bp / 10'000.0),
-                         std::chrono::milliseconds(config.market.tick_interval_ms),
-                         [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
+            feed.emplace(
+                market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
+                                   domain::SymbolCatalog::default_catalog(),
+                                   market::RandomWalk::step_volatility(
+                                       config.market.volatility_bp / 10'000.0,
+                                       std::chrono::milliseconds(config.market.tick_interval_ms))),
+                std::chrono::milliseconds(config.market.tick_interval_ms),
+                [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
             continue_stored_prices(*feed, store, log);
         }
         // Whichever way this scope ends, no tick reaches the feed or the pipeline once they go.

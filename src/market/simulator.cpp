@@ -28,6 +28,10 @@ domain::Decimal RandomWalk::start_price(const domain::SymbolSpec& spec) {
     return round_to_tick(it == kStart.end() ? 100.0 : it->second, spec.tick_size);
 }
 
+double RandomWalk::step_volatility(double per_second, std::chrono::milliseconds step) {
+    return per_second * std::sqrt(static_cast<double>(step.count()) / 1000.0);
+}
+
 RandomWalk::RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility)
     : random_(seed), volatility_(volatility) {
     for (const auto& spec : catalog.all()) {

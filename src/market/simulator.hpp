@@ -2,6 +2,7 @@
 // the same number of steps give the same prices, so a test can replay any path.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -32,6 +33,10 @@ class RandomWalk {
     // Continues a symbol's walk from this price (rounded down to its tick, at least one tick):
     // how an instance whose feed stood by takes over another's path. Unknown symbols are ignored.
     void move_to(std::string_view symbol, domain::Decimal price);
+
+    // The volatility of one step of `step` that gives `per_second` over each second, whatever
+    // the step (variances add up over steps).
+    static double step_volatility(double per_second, std::chrono::milliseconds step);
 
     // A plausible starting price for a catalog symbol (100 for one it does not know).
     static domain::Decimal start_price(const domain::SymbolSpec& spec);

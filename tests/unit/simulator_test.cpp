@@ -119,5 +119,14 @@ TEST(SimulatedFeed, AFeedStandingByStartsFromThePricesItFollowed) {
               RandomWalk::start_price(*SymbolCatalog::default_catalog().find("ETHUSDT")));
 }
 
+TEST(RandomWalk, AStepsVolatilityKeepsTheMovePerSecondWhateverTheTickRate) {
+    using std::chrono::milliseconds;
+    EXPECT_DOUBLE_EQ(RandomWalk::step_volatility(0.0005, milliseconds(1000)), 0.0005);
+    EXPECT_DOUBLE_EQ(RandomWalk::step_volatility(0.0005, milliseconds(250)), 0.00025);
+    // Ten steps of 100 ms add up to the variance of one second.
+    const auto step = RandomWalk::step_volatility(0.0005, milliseconds(100));
+    EXPECT_NEAR(10 * step * step, 0.0005 * 0.0005, 1e-15);
+}
+
 }  // namespace
 }  // namespace botcore::market
