@@ -510,14 +510,18 @@ int run_serve(const Config& config) {
             }
             external_feed = std::move(*made);
         } else if (!manual_prices) {
-            feed.emplace(
-                market::RandomWalk(static_cast<std::uint64_t>(config.market.seed),
-                                   domain::SymbolCatalog::default_catalog(),
-                                   market::RandomWalk::step_volatility(
-                                       config.market.volatility_bp / 10'000.0,
-                                       std::chrono::milliseconds(config.market.tick_interval_ms))),
-                std::chrono::milliseconds(config.market.tick_interval_ms),
-                [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
+            // Every symbol trades about this much quote value per second (the volume strategy
+            // reads its changes, not its level).
+            constexpr double kTurnoverUsdtPerSecond = 10'000;
+            feed.emplace(market::RandomWalk(
+                             static_cast<std::uint64_t>(config.market.seed),
+                             domain::SymbolCatalog::default_catalog(),
+                             market::RandomWalk::step_volatility(
+                                 config.market.volatility_bp / 10'000.0,
+                                 std::chrono::milliseconds(config.market.tick_interval_ms)),
+                             kTurnoverUsdtPerSecond * config.market.tick_interval_ms / 1000.0),
+                         std::chrono::milliseconds(config.market.tick_interval_ms),
+                         [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
             continue_stored_prices(*feed, store, log);
         }
         // Whichever way this scope ends, no tick reaches the feed or the pipeline once they go.
@@ -529,6 +533,16 @@ int run_serve(const Config& config) {
                 }
             }
         } tick_watch{tick_bus};
+        // Likewise the external feed (made before the pipeline it feeds) stops before the
+        // pipeline goes, also when this scope is left by an exception.
+        struct FeedStop {
+            std::unique_ptr<ports::Feed>& feed;
+            ~FeedStop() {
+                if (feed) {
+                    feed->stop();
+                }
+            }
+        } feed_stop{external_feed};
         if (tick_bus != nullptr) {
             tick_bus->watch([&pipeline, &feed, leads](std::span<const ports::Tick> ticks) {
                 if (!leads()) {

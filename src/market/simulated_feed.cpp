@@ -50,7 +50,7 @@ void SimulatedFeed::publish(std::span<const RandomWalk::Walker> walkers) {
     std::vector<ports::Tick> ticks;
     ticks.reserve(walkers.size());
     for (const auto& walker : walkers) {
-        ticks.push_back({walker.symbol, walker.price, domain::Decimal{}, ts});
+        ticks.push_back({walker.symbol, walker.price, walker.volume, ts});
     }
     on_tick_(ticks);
 }

@@ -1,6 +1,6 @@
 // Drives the random walk in real time: every symbol steps once per interval, the symbols spread
 // evenly over it (as a real market's symbols do not all trade at the same instant), and each new
-// price is handed to the consumer (the simulator trades no volume).
+// price is handed to the consumer with the volume the walk traded in the step.
 #pragma once
 
 #include <chrono>

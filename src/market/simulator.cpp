@@ -32,10 +32,11 @@ double RandomWalk::step_volatility(double per_second, std::chrono::milliseconds 
     return per_second * std::sqrt(static_cast<double>(step.count()) / 1000.0);
 }
 
-RandomWalk::RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility)
-    : random_(seed), volatility_(volatility) {
+RandomWalk::RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility,
+                       double step_turnover)
+    : random_(seed), volatility_(volatility), step_turnover_(step_turnover) {
     for (const auto& spec : catalog.all()) {
-        walkers_.push_back({spec.name, start_price(spec), spec.tick_size});
+        walkers_.push_back({spec.name, start_price(spec), spec.tick_size, {}});
     }
 }
 
@@ -49,8 +50,17 @@ const std::vector<RandomWalk::Walker>& RandomWalk::step() {
 const RandomWalk::Walker& RandomWalk::step_one(std::size_t index) {
     auto& walker = walkers_.at(index);
     const double price = static_cast<double>(walker.price.units()) / domain::Decimal::kOne;
-    walker.price =
-        round_to_tick(price * std::exp(volatility_ * normal_(random_)), walker.tick_size);
+    const double move = normal_(random_);
+    walker.price = round_to_tick(price * std::exp(volatility_ * move), walker.tick_size);
+    if (step_turnover_ > 0) {
+        // Log-normal around the turnover (mean 1 before the move's share), and more on a bigger
+        // move (a two-sigma step trades three times what a still one does): a quiet market
+        // trades little, and its big moves come with volume.
+        const double noise = std::exp(0.5 * normal_(random_) - 0.125);
+        const double traded = step_turnover_ * noise * (1.0 + std::abs(move)) / 1.8 / price;
+        walker.volume = domain::Decimal::from_units(
+            static_cast<std::int64_t>(std::llround(traded * domain::Decimal::kOne)));
+    }
     return walker;
 }
 

@@ -20,10 +20,15 @@ class RandomWalk {
         std::string symbol;
         domain::Decimal price;
         domain::Decimal tick_size;
+        domain::Decimal volume;  // base asset traded in the last step
     };
 
     // volatility: standard deviation of one step's relative move (e.g. 0.0005 = 5 bp).
-    RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility);
+    // step_turnover: the quote (USDT) value traded per step on average; each step's volume
+    // varies around it and grows with the size of the step's move, as a market's does. 0: no
+    // volume (and the prices of a seed are those of a walk without volume).
+    RandomWalk(std::uint64_t seed, const domain::SymbolCatalog& catalog, double volatility,
+               double step_turnover = 0.0);
 
     // Moves every symbol one step; prices stay on their tick and above zero.
     const std::vector<Walker>& step();
@@ -45,6 +50,7 @@ class RandomWalk {
     std::mt19937_64 random_;
     std::normal_distribution<double> normal_{0.0, 1.0};
     double volatility_;
+    double step_turnover_;
     std::vector<Walker> walkers_;
 };
 

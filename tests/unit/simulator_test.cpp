@@ -128,5 +128,42 @@ TEST(RandomWalk, AStepsVolatilityKeepsTheMovePerSecondWhateverTheTickRate) {
     EXPECT_NEAR(10 * step * step, 0.0005 * 0.0005, 1e-15);
 }
 
+TEST(RandomWalk, StepsTradeVolumeAroundTheTurnoverAndMoreOnBigMoves) {
+    RandomWalk walk(7, SymbolCatalog::default_catalog(), 0.0005, 1'000.0);
+    double turnover = 0;
+    double still = 0;
+    double moving = 0;
+    int still_steps = 0;
+    int moving_steps = 0;
+    constexpr int kSteps = 20'000;
+    for (int i = 0; i < kSteps; ++i) {
+        const double before = static_cast<double>(walk.current()[0].price.units());
+        const auto& walker = walk.step_one(0);
+        ASSERT_GT(walker.volume, domain::Decimal{});
+        const double price = static_cast<double>(walker.price.units());
+        const double quote = static_cast<double>(walker.volume.units()) * price /
+                             static_cast<double>(domain::Decimal::kOne) /
+                             static_cast<double>(domain::Decimal::kOne);
+        turnover += quote;
+        const double move = std::abs(price / before - 1.0);
+        if (move < 0.0002) {  // under half a sigma
+            still += quote;
+            ++still_steps;
+        } else if (move > 0.001) {  // over two sigmas
+            moving += quote;
+            ++moving_steps;
+        }
+    }
+    EXPECT_NEAR(turnover / kSteps, 1'000.0, 100.0);
+    ASSERT_GT(still_steps, 0);
+    ASSERT_GT(moving_steps, 0);
+    EXPECT_GT(moving / moving_steps, 2.0 * still / still_steps);
+}
+
+TEST(RandomWalk, WithoutATurnoverNothingIsTraded) {
+    RandomWalk walk(7, SymbolCatalog::default_catalog(), 0.0005);
+    EXPECT_EQ(walk.step_one(0).volume, domain::Decimal{});
+}
+
 }  // namespace
 }  // namespace botcore::market
