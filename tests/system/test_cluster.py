@@ -120,6 +120,20 @@ def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):
     assert two.get("/api/bot", headers=auth_headers(token)).json["timeframe"] == "1h"
 
 
+def test_a_rolling_restart_from_another_shell_keeps_the_settings_of_up(cluster):
+    balancer, instances, folder = cluster
+    # This shell has none of the BOTCORE_* settings `up` had (manual prices among them), and
+    # one that would put every instance on one address.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOTCORE_")}
+    env["BOTCORE_SERVER_LISTEN"] = "127.0.0.1:1"
+    r = run_cluster("restart", "--rolling", "--dir", folder, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("restarting instance") == 2
+    account = register(balancer)
+    token = login(balancer, account).access_token
+    set_price(instances, token, "ETHUSDT", "2000")  # still manual prices, on both
+
+
 def test_down_stops_only_what_the_cluster_started_and_destroys_only_its_folder(tmp_path):
     # A folder `up` did not make is never deleted.
     foreign = tmp_path / "not-a-cluster"
