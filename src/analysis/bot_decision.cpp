@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "domain/decimal_math.hpp"
+#include "domain/margin.hpp"
+#include "domain/slippage.hpp"
 
 namespace botcore::analysis {
 namespace {
@@ -189,8 +191,31 @@ std::expected<BotOrder, SkipReason> decide(const BotSettings& settings, const Bo
     }
 
     const bool buy = vote.direction == Direction::kBullish;
-    const auto stop_loss = buy ? tick_below(price, settings.stop_loss_pct, spec->tick_size)
-                               : tick_above(price, settings.stop_loss_pct, spec->tick_size);
+    auto stop_loss = buy ? tick_below(price, settings.stop_loss_pct, spec->tick_size)
+                         : tick_above(price, settings.stop_loss_pct, spec->tick_size);
+    // The settings keep the stop inside the liquidation distance from the price; a fill that
+    // slips moves the liquidation price towards the stop. A stop beyond the liquidation price
+    // of the worst fill is moved a tick inside it, so the stop still fires first.
+    const auto worst_fill = domain::SlippageModel{}.fill_price(
+        buy ? domain::Side::kBuy : domain::Side::kSell, price, quantity, spec->tick_size);
+    const auto liquidation = worst_fill
+                                 ? domain::liquidation_price(buy ? domain::PositionSide::kLong
+                                                                 : domain::PositionSide::kShort,
+                                                             *worst_fill, leverage)
+                                 : std::nullopt;
+    if (!liquidation) {
+        return unexpected(SkipReason::kInvalidInput);
+    }
+    if (stop_loss && buy && *stop_loss <= *liquidation) {
+        stop_loss =
+            m.add(m.round_to_step(*liquidation, spec->tick_size, Rounding::kDown), spec->tick_size);
+    } else if (stop_loss && !buy && *stop_loss >= *liquidation) {
+        stop_loss =
+            m.sub(m.round_to_step(*liquidation, spec->tick_size, Rounding::kUp), spec->tick_size);
+    }
+    if (m.overflowed() || (stop_loss && (buy ? *stop_loss >= price : *stop_loss <= price))) {
+        return unexpected(SkipReason::kInvalidInput);
+    }
     const auto take_profit = buy ? tick_above(price, settings.take_profit_pct, spec->tick_size)
                                  : tick_below(price, settings.take_profit_pct, spec->tick_size);
     if (!stop_loss || (buy && !take_profit)) {

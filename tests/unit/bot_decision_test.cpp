@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "analysis_test_support.hpp"
+#include "domain/decimal_math.hpp"
+#include "domain/margin.hpp"
+#include "domain/slippage.hpp"
 
 namespace botcore::analysis {
 namespace {
@@ -104,8 +107,33 @@ TEST(Decide, LeverageIsCappedAtTheSymbolsMax) {
     EXPECT_EQ(order->leverage, 50);
     // 500 * 50 / 150 = 166.666... down to the 0.01 step
     EXPECT_EQ(order->quantity, d("166.66"));
-    EXPECT_EQ(order->stop_loss, d("147"));
+    // 2% below would be 147, beyond where 50x liquidates a fill slipped to 150.02
+    // (150.02 * (1 - 0.9 / 50) = 147.3196...): a tick inside that instead.
+    EXPECT_EQ(order->stop_loss, d("147.32"));
     EXPECT_EQ(order->take_profit, d("156"));
+}
+
+// A 0.67% stop at 125x is inside the 0.68% that liquidates from the price, but not from a fill
+// that slipped: the stop moves just inside the liquidation price of the worst fill.
+TEST(Decide, AStopBeyondTheLiquidationOfASlippedFillIsMovedInsideIt) {
+    auto s = enabled_settings();
+    s.leverage = 125;
+    s.stop_loss_pct = d("0.67");
+    const auto order = decide_btc(s, {}, kBullish, "10000", "50000");
+    ASSERT_TRUE(order) << to_string(order.error());
+    const auto tick = domain::SymbolCatalog::default_catalog().find("BTCUSDT")->tick_size;
+    const auto fill =
+        domain::SlippageModel{}.fill_price(domain::Side::kBuy, d("50000"), order->quantity, tick);
+    ASSERT_TRUE(fill);
+    EXPECT_GT(*fill, d("50000"));
+    const auto liquidation = domain::liquidation_price(domain::PositionSide::kLong, *fill, 125);
+    ASSERT_TRUE(liquidation);
+    EXPECT_GT(order->stop_loss, *liquidation);
+    EXPECT_LE(order->stop_loss, domain::checked_add(*liquidation, tick).value());
+    EXPECT_LT(order->stop_loss, d("50000"));
+    // A stop already inside it is kept: 0.5% at 125x.
+    s.stop_loss_pct = d("0.5");
+    EXPECT_EQ(decide_btc(s, {}, kBullish, "10000", "50000")->stop_loss, d("49750"));
 }
 
 TEST(Decide, BelowTheMinNotionalIsTooSmall) {
