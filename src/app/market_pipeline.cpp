@@ -87,8 +87,10 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
                                    tick.symbol, analysis::to_string(signal.direction),
                                    signal.confidence, update.snapshot.computed_ms)));
         }
+        // The bots' day and cooldowns run on the clock their trades are stamped with, not on
+        // the feed's time (a replay runs ahead of it, or in the past).
         bots_.on_votes(tick.symbol, closed.interval, closed.candle.open_ms, update.timeframe.votes,
-                       tick.price, tick.ts_ms);
+                       tick.price, trading_.now_ms());
     }
     for (const auto interval : market::kIntervals) {
         const auto& current = result.current[static_cast<std::size_t>(interval)];
