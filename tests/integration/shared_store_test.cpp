@@ -112,6 +112,18 @@ class SharedStoreTest : public testing::EngineTest {
 
     ports::StoreEngine& store() { return engine_->store(); }
 
+    // u1 buys 1 ETH at 2,000 and sells it at 1,990 through `via`, `count` times in a row.
+    void lose_round_trips(Instance& via, int count) {
+        for (int i = 0; i < count; ++i) {
+            via.price("ETHUSDT", "2000", clock.now_ms());
+            ASSERT_TRUE(via.market(domain::Side::kBuy, "1").has_value());
+            clock.advance_ms(1000);
+            via.price("ETHUSDT", "1990", clock.now_ms());
+            ASSERT_TRUE(via.market(domain::Side::kSell, "1").has_value());
+            clock.advance_ms(1000);
+        }
+    }
+
     testing::ManualClock clock;
     std::unique_ptr<ports::StoreEngine> second_store;
     Instance a;
@@ -211,14 +223,7 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     bots.set("u2", settings);
     clock.advance_ms(1000);
     // u1 loses three round trips in a row through b: the bot's pause (3 losses) is due.
-    for (int i = 0; i < 3; ++i) {
-        b.price("ETHUSDT", "2000", clock.now_ms());
-        ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
-        clock.advance_ms(1000);
-        b.price("ETHUSDT", "1990", clock.now_ms());
-        ASSERT_TRUE(b.market(domain::Side::kSell, "1").has_value());
-        clock.advance_ms(1000);
-    }
+    lose_round_trips(b, 3);
     ASSERT_EQ(store().all_trades("u1").trades.size(), 3u);
     bots.changed_elsewhere("u1");  // what b's announcements do on a
     a.price("ETHUSDT", "2000", clock.now_ms());
@@ -233,14 +238,7 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
 
 // Three losses in a row before a restart still pause the bot installed after it.
 TEST_P(SharedStoreTest, ABotInstalledAfterARestartRemembersTheLossesBeforeIt) {
-    for (int i = 0; i < 3; ++i) {
-        a.price("ETHUSDT", "2000", clock.now_ms());
-        ASSERT_TRUE(a.market(domain::Side::kBuy, "1").has_value());
-        clock.advance_ms(1000);
-        a.price("ETHUSDT", "1990", clock.now_ms());
-        ASSERT_TRUE(a.market(domain::Side::kSell, "1").has_value());
-        clock.advance_ms(1000);
-    }
+    lose_round_trips(a, 3);
     BotService bots(a.trading);  // the instance starts again: its bots are installed anew
     auto settings = analysis::defaults();
     settings.enabled = true;
