@@ -2,6 +2,7 @@
 started by scripts/cluster: one platform whichever instance serves a request."""
 
 import os
+import socket
 import subprocess
 
 import pytest
@@ -157,3 +158,20 @@ def test_down_stops_only_what_the_cluster_started_and_destroys_only_its_folder(t
     finally:
         other.kill()
         other.wait()
+
+
+def test_up_refuses_ports_another_server_holds(tmp_path):
+    port = 19300
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", port + 2))  # where its second instance would listen
+    holder.listen()
+    folder = tmp_path / "cluster"
+    try:
+        r = run_cluster("up", "--instances", "2", "--dir", str(folder), "--port", str(port))
+        assert r.returncode != 0
+        assert f"port {port + 2} is in use" in r.stderr, r.stderr
+        assert not (folder / "pg").exists()  # nothing was started
+    finally:
+        holder.close()
+        run_cluster("down", "--dir", str(folder), "--destroy")
