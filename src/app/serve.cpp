@@ -425,18 +425,20 @@ int run_serve(const Config& config) {
             }
             bots.set(stored.user_id, std::move(*settings));
         };
-        for (const auto& stored : store.all_bots()) {
-            apply_bot(stored);
-        }
-        // Settings saved through another instance reach this one's bots at once; "" (saves
-        // that may have gone unheard) reads every user's again.
+        // "" reads every user's settings: once when the watch begins (how they are loaded at
+        // start), and again after saves of other instances may have gone unheard. Settings
+        // saved through another instance reach this one's bots at once.
         store.watch_bots([&store, &log, apply_bot](const std::string& user_id) {
+            if (user_id.empty()) {
+                // Unreadable, it throws: at start the instance does not start without its bots,
+                // and a listener that reconnected reconnects again and reads them then.
+                for (const auto& stored : store.all_bots()) {
+                    apply_bot(stored);
+                }
+                return;
+            }
             try {
-                if (user_id.empty()) {
-                    for (const auto& stored : store.all_bots()) {
-                        apply_bot(stored);
-                    }
-                } else if (const auto stored = store.find_bot(user_id)) {
+                if (const auto stored = store.find_bot(user_id)) {
                     apply_bot(*stored);
                 }
             } catch (const ports::StoreUnavailable& e) {

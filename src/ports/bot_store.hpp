@@ -25,12 +25,14 @@ class BotStore {
     virtual void save_bot(StoredBot bot, std::function<void(std::exception_ptr)> done) = 0;
     virtual std::vector<StoredBot> all_bots() = 0;
     virtual std::optional<StoredBot> find_bot(std::string_view user_id) = 0;
-    // Calls changed(user_id) when another instance sharing the store saved the user's bot
-    // settings, and changed("") when any user's may have changed unheard (before the watch
-    // began, or while the store could not be heard). A store used by one instance never calls
-    // it. An empty function stops the calls.
+    // Calls changed("") once the watch begins (read every user's settings), changed(user_id)
+    // when another instance sharing the store saved the user's bot settings, and changed("")
+    // again when any user's may have changed unheard (while the store could not be heard). A
+    // store used by one instance makes only the first call. An empty function stops the calls.
     virtual void watch_bots(std::function<void(const std::string& user_id)> changed) {
-        (void)changed;
+        if (changed) {
+            changed("");
+        }
     }
 };
 

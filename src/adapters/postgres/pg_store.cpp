@@ -231,7 +231,7 @@ void PgStore::watch_bots(std::function<void(const std::string& user_id)> changed
     }
     start_listening();
     if (watching) {
-        // Saves announced before there was anyone to tell were not heard.
+        // Every user's settings as they are now, announced or not (see ports::BotStore).
         bot_changed("");
     }
 }
