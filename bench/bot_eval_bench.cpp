@@ -38,7 +38,7 @@ struct Fixture {
                                 "hash",
                                 domain::Decimal::from_integer(10000)};
             store.create_user(user, {id, "", "register", "", clock.now_ms()});
-            bots.set(id, settings);
+            bots.set(id, settings, 1);
             trading.holdings(id, {});  // loads the book, as a running instance would have
         }
         std::promise<void> priced;

@@ -1,9 +1,12 @@
 #include "api/bot_routes.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "api/auth_routes.hpp"
 #include "api/json.hpp"
+#include "ports/store.hpp"
 
 namespace botcore::api {
 
@@ -103,39 +106,85 @@ std::expected<analysis::BotSettings, ApiError> parse_bot_settings(std::string_vi
     return s;
 }
 
+namespace {
+
+// A user's settings as stored, and the revision they were saved at (nullopt: never saved).
+struct Held {
+    analysis::BotSettings settings = analysis::defaults();
+    std::optional<std::int64_t> revision;
+};
+
+Held held_settings(ports::BotStore& store, const std::string& user_id) {
+    Held held;
+    if (const auto stored = store.find_bot(user_id)) {
+        held.revision = stored->updated_ms;
+        // A document this version cannot read is replaced as if it were the defaults.
+        if (auto settings = parse_bot_settings(stored->settings_json, held.settings)) {
+            held.settings = std::move(*settings);
+        }
+    }
+    return held;
+}
+
+ApiError store_unavailable() {
+    return ApiError::unavailable("the store is unavailable; retry later");
+}
+
+// Changes of one user's settings can race (two requests, or two instances): each applies its
+// fields to the stored settings and saves only if nothing was saved meanwhile, else it starts
+// over from what was.
+void change_settings(const BotContext& context, const std::string& user_id, const std::string& body,
+                     const Responder& respond, int attempts) {
+    try {
+        const auto held = held_settings(context.store, user_id);
+        auto settings = parse_bot_settings(body, held.settings);
+        if (!settings) {
+            respond(error_response(settings.error()));
+            return;
+        }
+        auto document = bot_settings_json(*settings);
+        // Later than the revision it replaces even if this instance's clock is behind.
+        const auto revision = std::max(context.clock.now_ms(), held.revision.value_or(0) + 1);
+        context.store.save_bot(
+            {user_id, document, revision}, held.revision,
+            [context, user_id, body, respond, attempts, settings = *settings, document, revision](
+                std::exception_ptr error, bool saved) {
+                if (error) {
+                    respond(error_response(store_unavailable()));
+                } else if (!saved && attempts > 1) {
+                    change_settings(context, user_id, body, respond, attempts - 1);
+                } else if (!saved) {
+                    respond(error_response(ApiError::unavailable(
+                        "the bot settings are being changed by other requests; retry later")));
+                } else {
+                    // Answered once durable; the running bot changes only then.
+                    context.bots.set(user_id, settings, revision);
+                    respond(json_response(200, document));
+                }
+            });
+    } catch (const ports::StoreUnavailable&) {
+        respond(error_response(store_unavailable()));
+    }
+}
+
+}  // namespace
+
 void add_bot_routes(Router& router, BotContext context) {
+    // Read from the store, not the running bots: a change saved through another instance is
+    // seen at once.
     router.add_async(
         Method::kGet, "/api/bot",
         authenticated(context.auth, [context](const std::string& user_id, const HttpRequest&,
                                               const PathParams&, Responder respond) {
-            const auto settings = context.bots.settings(user_id).value_or(analysis::defaults());
-            respond(json_response(200, bot_settings_json(settings)));
+            respond(json_response(
+                200, bot_settings_json(held_settings(context.store, user_id).settings)));
         }));
-    router.add_async(
-        Method::kPut, "/api/bot",
-        authenticated(
-            context.auth, [context](const std::string& user_id, const HttpRequest& request,
-                                    const PathParams&, Responder respond) {
-                auto settings = parse_bot_settings(
-                    request.body, context.bots.settings(user_id).value_or(analysis::defaults()));
-                if (!settings) {
-                    respond(error_response(settings.error()));
-                    return;
-                }
-                auto document = bot_settings_json(*settings);
-                // Answered once durable; the running bot changes only then.
-                context.store.save_bot({user_id, document, context.clock.now_ms()},
-                                       [context, user_id, settings = *settings, document,
-                                        respond](std::exception_ptr error) {
-                                           if (error) {
-                                               respond(error_response(ApiError::unavailable(
-                                                   "the store is unavailable; retry later")));
-                                               return;
-                                           }
-                                           context.bots.set(user_id, settings);
-                                           respond(json_response(200, document));
-                                       });
-            }));
+    router.add_async(Method::kPut, "/api/bot",
+                     authenticated(context.auth,
+                                   [context](const std::string& user_id, const HttpRequest& request,
+                                             const PathParams&, Responder respond) {
+                                       change_settings(context, user_id, request.body, respond, 5);
+                                   }));
 }
 
 }  // namespace botcore::api

@@ -423,7 +423,7 @@ int run_serve(const Config& config) {
                            stored.user_id, settings.error().message);
                 return;
             }
-            bots.set(stored.user_id, std::move(*settings));
+            bots.set(stored.user_id, std::move(*settings), stored.updated_ms);
         };
         // "" reads every user's settings: once when the watch begins (how they are loaded at
         // start), and again after saves of other instances may have gone unheard. Settings
@@ -465,6 +465,24 @@ int run_serve(const Config& config) {
         add_trading_collectors(metrics, trading, store);
         add_websocket_collectors(metrics, server);
         add_shared_service_collectors(metrics, shared);
+        metrics.add_collector([&bots](ops::PromWriter& out) {
+            out.family("bots_enabled", "gauge", "Users whose strategy bot is enabled here.");
+            out.sample("bots_enabled", "", static_cast<double>(bots.enabled_count()));
+            const auto& stats = bots.stats();
+            out.family("bot_evaluations_total", "counter",
+                       "Bot decisions made on closed candles (one per enabled bot and close).");
+            out.sample("bot_evaluations_total", "", static_cast<double>(stats.evaluations));
+            out.family("bot_orders_total", "counter",
+                       "Orders bots sent: opening a position, or closing one they opened.");
+            out.sample("bot_orders_total", ops::PromWriter::label("kind", "open"),
+                       static_cast<double>(stats.orders));
+            out.sample("bot_orders_total", ops::PromWriter::label("kind", "close"),
+                       static_cast<double>(stats.closes));
+            out.family(
+                "bot_orders_rejected_total", "counter",
+                "Bot orders the trading engine refused (margin, limits, a closed position).");
+            out.sample("bot_orders_rejected_total", "", static_cast<double>(stats.rejected));
+        });
         metrics.add_collector([&candles](ops::PromWriter& out) {
             out.family("candles_save_failed_total", "counter",
                        "Closed candles the store failed to save (missing from the history).");

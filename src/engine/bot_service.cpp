@@ -7,9 +7,14 @@
 
 namespace botcore::engine {
 
-void BotService::set(const std::string& user_id, analysis::BotSettings settings) {
+void BotService::set(const std::string& user_id, analysis::BotSettings settings,
+                     std::int64_t revision) {
     std::lock_guard lock(mutex_);
     auto& bot = bots_[user_id];
+    if (revision < bot.revision) {
+        return;
+    }
+    bot.revision = revision;
     if (bot.counting_since_ms == 0) {
         // Today's losses and a cooldown still running outlive a restart: the trades since the
         // start of the day (or of the cooldown window, if longer) are read back before the bot's
@@ -40,6 +45,12 @@ std::optional<analysis::BotSettings> BotService::settings(const std::string& use
 bool BotService::has_bot(const std::string& user_id) const {
     std::lock_guard lock(mutex_);
     return bots_.contains(user_id);
+}
+
+std::size_t BotService::enabled_count() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(std::ranges::count_if(
+        bots_, [](const auto& entry) { return entry.second.settings.enabled; }));
 }
 
 std::size_t BotService::on_votes(const std::string& symbol, market::Interval interval,

@@ -26,10 +26,14 @@ class BotService {
   public:
     explicit BotService(TradingService& trading) : trading_(trading) {}
 
-    // Installs (or replaces) a user's validated settings.
-    void set(const std::string& user_id, analysis::BotSettings settings);
+    // Installs (or replaces) a user's validated settings, saved at `revision`
+    // (ports::StoredBot::updated_ms). Settings older than those installed are ignored: saves
+    // answered, or announced, out of order leave the newest in place.
+    void set(const std::string& user_id, analysis::BotSettings settings, std::int64_t revision);
     std::optional<analysis::BotSettings> settings(const std::string& user_id) const;
     bool has_bot(const std::string& user_id) const;
+    // Users whose bot is enabled here.
+    std::size_t enabled_count() const;
 
     // The candle of (symbol, interval) opened at candle_open_ms closed and its votes were
     // computed: every enabled bot on that pair decides. Returns the number of bots evaluated.
@@ -54,6 +58,7 @@ class BotService {
   private:
     struct Bot {
         analysis::BotSettings settings;
+        std::int64_t revision = 0;
         analysis::BotState state;
         std::set<std::string, std::less<>> opened;  // symbols whose position the bot opened
         // Symbols with a bot order not committed yet: holdings do not show it, so the bot must

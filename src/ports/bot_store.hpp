@@ -15,14 +15,20 @@ namespace botcore::ports {
 struct StoredBot {
     std::string user_id;
     std::string settings_json;
+    // Also the settings' revision: each save of a user's settings stamps a later time than the
+    // one it replaces.
     std::int64_t updated_ms = 0;
 };
 
 class BotStore {
   public:
     virtual ~BotStore() = default;
-    // done runs once the settings are durable (or with the reason they are not).
-    virtual void save_bot(StoredBot bot, std::function<void(std::exception_ptr)> done) = 0;
+    // Saves bot only if the user's stored settings are still those saved at `replaces` (nullopt:
+    // the user has none), so of two changes made from the same settings one wins and the other
+    // is refused instead of erasing the first. done runs once the settings are durable, with
+    // saved false when they were refused (or with the reason they could not be saved).
+    virtual void save_bot(StoredBot bot, std::optional<std::int64_t> replaces,
+                          std::function<void(std::exception_ptr, bool saved)> done) = 0;
     virtual std::vector<StoredBot> all_bots() = 0;
     virtual std::optional<StoredBot> find_bot(std::string_view user_id) = 0;
     // Calls changed("") once the watch begins (read every user's settings), changed(user_id)

@@ -219,8 +219,8 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     auto settings = analysis::defaults();
     settings.enabled = true;
     settings.symbols = {"ETHUSDT"};
-    bots.set("u1", settings);
-    bots.set("u2", settings);
+    bots.set("u1", settings, 1);
+    bots.set("u2", settings, 1);
     clock.advance_ms(1000);
     // u1 loses three round trips in a row through b: the bot's pause (3 losses) is due.
     lose_round_trips(b, 3);
@@ -243,7 +243,7 @@ TEST_P(SharedStoreTest, ABotInstalledAfterARestartRemembersTheLossesBeforeIt) {
     auto settings = analysis::defaults();
     settings.enabled = true;
     settings.symbols = {"ETHUSDT"};
-    bots.set("u1", settings);
+    bots.set("u1", settings, 1);
     a.price("ETHUSDT", "2000", clock.now_ms());
     bots.on_votes("ETHUSDT", settings.timeframe, 0, all_bullish(), d("2000"), clock.now_ms());
     store().flush();
@@ -260,7 +260,7 @@ TEST_P(SharedStoreTest, ABotDecidesOnTheBookAsChangedThroughAnotherInstance) {
     auto settings = analysis::defaults();
     settings.enabled = true;
     settings.symbols = {"ETHUSDT"};
-    bots.set("u1", settings);
+    bots.set("u1", settings, 1);
     ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
     a.trading.refresh("u1");  // what b's announcement does on a (its listener may be later)
 
@@ -288,8 +288,8 @@ TEST_P(SharedStoreTest, TwoOwnersDecidingOnOneCandleAtDifferentTicksFillOnce) {
     settings.symbols = {"ETHUSDT"};
     BotService on_a(a.trading);
     BotService on_b(b.trading);
-    on_a.set("u1", settings);
-    on_b.set("u1", settings);
+    on_a.set("u1", settings, 1);
+    on_b.set("u1", settings, 1);
     const auto interval_ms = market::interval_ms(settings.timeframe);
     const auto open_ms = clock.now_ms() - clock.now_ms() % interval_ms;
     clock.advance_ms(open_ms + interval_ms + 200 - clock.now_ms());  // a's closing tick
@@ -461,7 +461,8 @@ TEST_P(SharedStoreTest, BotSavesThatMayHaveGoneUnheardAreAnnouncedAsEveryBot) {
     const auto save = [this](std::int64_t at_ms) {
         std::promise<std::exception_ptr> saved;
         store().save_bot({"u1", R"({"enabled":true})", at_ms},
-                         [&saved](std::exception_ptr error) { saved.set_value(error); });
+                         at_ms == 1000 ? std::nullopt : std::optional<std::int64_t>(1000),
+                         [&saved](std::exception_ptr error, bool) { saved.set_value(error); });
         EXPECT_EQ(saved.get_future().get(), nullptr);
     };
     save(1000);
@@ -565,10 +566,10 @@ TEST_P(SharedStoreTest, TicksPublishedByOneInstanceReachTheOthersExactly) {
 TEST_P(SharedStoreTest, BotSettingsSavedThroughOneInstanceAreAnnouncedToTheOthers) {
     Heard changed;
     second_store->watch_bots(changed.watcher());
-    std::promise<std::exception_ptr> saved;
-    store().save_bot({"u1", R"({"enabled":true})", 5},
-                     [&saved](std::exception_ptr e) { saved.set_value(e); });
-    ASSERT_EQ(saved.get_future().get(), nullptr);
+    std::promise<bool> saved;
+    store().save_bot({"u1", R"({"enabled":true})", 5}, std::nullopt,
+                     [&saved](std::exception_ptr e, bool done) { saved.set_value(!e && done); });
+    ASSERT_TRUE(saved.get_future().get());
     // "" when the watch began: saves before it are read again.
     EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1"}); }));
     EXPECT_EQ(second_store->find_bot("u1")->settings_json, R"({"enabled":true})");

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "adapters/sqlite/sqlite_migrations.hpp"
 #include "store_engines.hpp"
@@ -634,18 +636,28 @@ TEST_P(StoreConformance, RetentionDeletesOnlyCandlesOlderThanTheCutoff) {
     EXPECT_EQ(left[0].open_ms, 5000);
 }
 
+namespace {
+
+// Saves through store, waiting: whether it was saved, or the error's absence as false.
+std::pair<bool, bool> save_bot_and_wait(ports::BotStore& store, ports::StoredBot bot,
+                                        std::optional<std::int64_t> replaces) {
+    std::promise<std::pair<bool, bool>> done;
+    store.save_bot(std::move(bot), replaces, [&done](std::exception_ptr error, bool saved) {
+        done.set_value({error == nullptr, saved});
+    });
+    return done.get_future().get();
+}
+
+}  // namespace
+
 TEST_P(StoreConformance, BotSettingsAreReplacedPerUserOnceDurable) {
     add_user("u1", "a@b.co");
     add_user("u2", "c@d.co");
-    std::promise<std::exception_ptr> saved;
-    store().save_bot({"u1", R"({"enabled":false})", 1000}, [](std::exception_ptr) {});
-    store().save_bot({"u1", R"({"enabled":true})", 2000},
-                     [&saved](std::exception_ptr e) { saved.set_value(e); });
-    EXPECT_EQ(saved.get_future().get(), nullptr);
-    std::promise<std::exception_ptr> unknown;
-    store().save_bot({"ghost", "{}", 1},
-                     [&unknown](std::exception_ptr e) { unknown.set_value(e); });
-    EXPECT_NE(unknown.get_future().get(), nullptr);  // no such user
+    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"enabled":false})", 1000}, std::nullopt),
+              std::pair(true, true));
+    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"enabled":true})", 2000}, 1000),
+              std::pair(true, true));
+    EXPECT_FALSE(save_bot_and_wait(store(), {"ghost", "{}", 1}, std::nullopt).first);  // no user
     const auto bots = store().all_bots();
     ASSERT_EQ(bots.size(), 1u);
     EXPECT_EQ(bots[0].settings_json, R"({"enabled":true})");
@@ -654,6 +666,24 @@ TEST_P(StoreConformance, BotSettingsAreReplacedPerUserOnceDurable) {
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->settings_json, R"({"enabled":true})");
     EXPECT_FALSE(store().find_bot("u2").has_value());
+}
+
+// Two changes made from the same stored settings: the second is refused, not saved over the
+// first.
+TEST_P(StoreConformance, ABotSaveFromSettingsReplacedMeanwhileIsRefused) {
+    add_user("u1", "a@b.co");
+    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":5})", 1000}, std::nullopt),
+              std::pair(true, true));
+    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":7})", 1001}, std::nullopt),
+              std::pair(true, false));  // settings were saved meanwhile
+    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":9})", 2000}, 1000),
+              std::pair(true, true));
+    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":3})", 2001}, 1000),
+              std::pair(true, false));
+    const auto found = store().find_bot("u1");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->settings_json, R"({"leverage":9})");
+    EXPECT_EQ(found->updated_ms, 2000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::ValuesIn(kEngineNamesWithPooler),

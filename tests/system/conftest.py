@@ -612,6 +612,14 @@ def auth_headers(token):
 # --------------------------------------------------------------------------- clusters
 
 
+def metric(port, name):
+    """The value of an unlabelled sample of GET /metrics on port (None if absent)."""
+    r = http_request(port, "GET", "/metrics")
+    assert r.status == 200
+    match = re.search(rf"^{name} (\S+)$", r.body.decode(), re.M)
+    return float(match.group(1)) if match else None
+
+
 class Endpoint:
     """HTTP on one loopback port (an instance, or HAProxy)."""
 

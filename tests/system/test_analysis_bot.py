@@ -10,7 +10,9 @@ interval apart, so each tick closes the candle before it. Slippage is off so the
 is the posted price.
 """
 
+import concurrent.futures
 import json
+import threading
 import time
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -476,6 +478,27 @@ def test_a_stop_loss_just_inside_the_liquidation_distance_is_accepted(server):
     user = User(server)
     settings = user.put_bot({"leverage": 10, "stop_loss_pct": "9.74"})
     assert (settings["leverage"], settings["stop_loss_pct"]) == (10, "9.74")
+
+
+def test_concurrent_puts_of_different_fields_keep_every_field(server):
+    user = User(server)
+    # Seven requests at once, each naming one field, in rounds: each applies its field to the
+    # settings as saved, so none erases another's.
+    rounds = [{"leverage": 2 + i, "take_profit_pct": str(4 + i), "stop_loss_pct": str(1 + i),
+               "position_size_pct": str(10 + i), "max_consecutive_losses": 4 + i,
+               "cooldown_minutes": 30 + i, "daily_loss_limit_pct": str(2 + i)}
+              for i in range(4)]
+    for fields in rounds:
+        gate = threading.Barrier(len(fields))
+
+        def put(name, value):
+            gate.wait(timeout=10)
+            return user.req("PUT", "/api/bot", {name: value})
+
+        with concurrent.futures.ThreadPoolExecutor(len(fields)) as pool:
+            answers = list(pool.map(lambda item: put(*item), fields.items()))
+        assert [a.status for a in answers] == [200] * len(fields), [a.body for a in answers]
+        assert user.bot() == dict(DEFAULT_BOT, **fields)
 
 
 def test_each_user_has_their_own_bot_settings(server):

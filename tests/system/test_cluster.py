@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import (Endpoint, auth_headers, fresh_cluster_folder, login, register, set_price,
-                      wait_until)
+from conftest import (Endpoint, auth_headers, fresh_cluster_folder, login, metric, register,
+                      set_price, wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -112,13 +112,19 @@ def test_the_balancer_spreads_requests_over_both_instances(cluster):
 def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):
     balancer, (one, two), _ = cluster
     account = register(balancer)
-    token = login(balancer, account).access_token
-    r = one.request("PUT", "/api/bot", json={"leverage": 7, "timeframe": "1h"},
-                    headers=auth_headers(token))
+    headers = auth_headers(login(balancer, account).access_token)
+    running = metric(two.port, "bots_enabled")
+    r = one.request("PUT", "/api/bot", json={"leverage": 7, "timeframe": "1h", "enabled": True},
+                    headers=headers)
     assert r.status == 200, r.body
-    assert wait_until(lambda: two.get("/api/bot", headers=auth_headers(token))
-                      .json["leverage"] == 7)
-    assert two.get("/api/bot", headers=auth_headers(token)).json["timeframe"] == "1h"
+    # At once, the other instance changes the settings just saved, not those its bots run.
+    r = two.request("PUT", "/api/bot", json={"stop_loss_pct": "1.5"}, headers=headers)
+    assert r.status == 200, r.body
+    for instance in (one, two):
+        settings = instance.get("/api/bot", headers=headers).json
+        assert (settings["leverage"], settings["timeframe"], settings["stop_loss_pct"],
+                settings["enabled"]) == (7, "1h", "1.5", True)
+    assert wait_until(lambda: metric(two.port, "bots_enabled") == running + 1)
 
 
 def test_a_rolling_restart_from_another_shell_keeps_the_settings_of_up(cluster):

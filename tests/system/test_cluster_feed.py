@@ -4,7 +4,6 @@ one instance's feed drives both instances' prices, a rolling restart under load 
 no order, and another instance takes the lead when the leader dies."""
 
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -12,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import (auth_headers, fresh_cluster_folder, http_request, pooler_transactions,
-                      unique_email, wait_until)
+from conftest import (auth_headers, fresh_cluster_folder, http_request, metric,
+                      pooler_transactions, unique_email, wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -62,13 +61,6 @@ def prices(port):
     r = http_request(port, "GET", "/api/market/prices", headers=auth_headers(TOKEN[0]))
     assert r.status == 200, r.body
     return {symbol: (p["price"], p["ts_ms"]) for symbol, p in r.json["prices"].items()}
-
-
-def metric(port, name):
-    r = http_request(port, "GET", "/metrics")
-    assert r.status == 200
-    match = re.search(rf"^{name} (\S+)$", r.body.decode(), re.M)
-    return float(match.group(1)) if match else None
 
 
 def test_one_instance_leads_the_feed_and_both_serve_its_prices(cluster):

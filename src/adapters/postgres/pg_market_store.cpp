@@ -33,11 +33,12 @@ constexpr Sql kSaveAnalysis{
     "WHERE EXCLUDED.computed_ms >= analysis.computed_ms"};
 constexpr Sql kFindAnalysis{
     "find_analysis", "SELECT computed_ms, expires_ms, payload FROM analysis WHERE symbol = $1"};
-constexpr Sql kSaveBot{
-    "save_bot",
-    "INSERT INTO bot_settings (user_id, settings, updated_ms) VALUES ($1, $2, $3) "
-    "ON CONFLICT (user_id) DO UPDATE SET settings = EXCLUDED.settings, "
-    "updated_ms = EXCLUDED.updated_ms"};
+constexpr Sql kAddBot{"add_bot",
+                      "INSERT INTO bot_settings (user_id, settings, updated_ms) "
+                      "VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING"};
+constexpr Sql kReplaceBot{"replace_bot",
+                          "UPDATE bot_settings SET settings = $2, updated_ms = $3 "
+                          "WHERE user_id = $1 AND updated_ms = $4"};
 constexpr Sql kAllBots{"all_bots", "SELECT user_id, settings, updated_ms FROM bot_settings"};
 constexpr Sql kFindBot{"find_bot",
                        "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = $1"};
@@ -100,20 +101,29 @@ std::optional<ports::MarketStore::StoredAnalysis> PgStore::find_analysis(std::st
     return StoredAnalysis{r.integer(0, 0), r.integer(0, 1), r.text(0, 2)};
 }
 
-void PgStore::save_bot(ports::StoredBot bot, std::function<void(std::exception_ptr)> done) {
+void PgStore::save_bot(ports::StoredBot bot, std::optional<std::int64_t> replaces,
+                       std::function<void(std::exception_ptr, bool saved)> done) {
     // A transaction of its own, not a group-commit batch: its NOTIFY would make the whole batch
     // take turns with every other notifying transaction (docs/ARCHITECTURE.md, book_changes).
     std::exception_ptr error;
+    bool saved = false;
     try {
         auto connection = primary_.acquire();
         Transaction tx(*connection);
-        connection->run(kSaveBot, Params::of(bot.user_id, bot.settings_json, bot.updated_ms));
-        connection->run(kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id));
-        tx.commit();
+        const auto r =
+            replaces ? connection->run(kReplaceBot, Params::of(bot.user_id, bot.settings_json,
+                                                               bot.updated_ms, *replaces))
+                     : connection->run(kAddBot,
+                                       Params::of(bot.user_id, bot.settings_json, bot.updated_ms));
+        saved = r.affected() == 1;
+        if (saved) {
+            connection->run(kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id));
+            tx.commit();
+        }
     } catch (const ports::StoreUnavailable&) {
         error = std::current_exception();
     }
-    done(error);
+    done(error, saved);
 }
 
 std::optional<ports::StoredBot> PgStore::find_bot(std::string_view user_id) {
