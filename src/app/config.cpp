@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "adapters/redis/redis_connection.hpp"
+#include "net/trusted_proxies.hpp"
 
 #include <toml++/toml.h>
 
@@ -168,6 +169,13 @@ std::optional<std::string> check_redis_url(std::string_view value) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_trusted_proxies(std::string_view value) {
+    if (auto parsed = net::TrustedProxies::parse(value); !parsed) {
+        return "is not a list of addresses and networks: " + parsed.error();
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> check_any(std::string_view) {
     return std::nullopt;
 }
@@ -250,6 +258,8 @@ constexpr auto kSchema = std::to_array<KeySpec>({
             member<&C::server, &Server::ws_ping_interval_seconds>(), 1, 3600),
     integer("server.ws_idle_timeout_seconds",
             member<&C::server, &Server::ws_idle_timeout_seconds>(), 1, 86400),
+    text("server.trusted_proxies", member<&C::server, &Server::trusted_proxies>(),
+         check_trusted_proxies),
 
     one_of("store.engine", member<&C::store, &Store::engine>(), kEngines),
     text("store.data_dir", member<&C::store, &Store::data_dir>(), check_non_empty),

@@ -28,6 +28,9 @@ struct ServerConfig {
     int ws_messages_per_minute = 100;
     int ws_ping_interval_seconds = 30;
     int ws_idle_timeout_seconds = 300;
+    // Load balancers whose X-Forwarded-For is believed (addresses and CIDR networks,
+    // comma-separated); empty: the peer's address is the client's.
+    std::string trusted_proxies;
 };
 
 struct StoreConfig {

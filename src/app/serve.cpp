@@ -127,6 +127,8 @@ net::ServerLimits server_limits(const ServerConfig& server) {
         std::chrono::seconds(server.idle_timeout_seconds),
         std::chrono::seconds(server.drain_grace_seconds),
         std::chrono::seconds(server.shutdown_timeout_seconds),
+        // Checked with the rest of the configuration.
+        net::TrustedProxies::parse(server.trusted_proxies).value_or(net::TrustedProxies{}),
     };
 }
 

@@ -549,6 +549,7 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
         ops::RouteMetrics* route_metrics = &unmatched;
         unsigned version = 11;
         bool keep_alive = false;
+        request.remote_ip = remote_ip;
         if (early_error) {
             request.request_id = next_request_id();
             response = api::error_response(*early_error);
@@ -563,14 +564,21 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
             request.path = request.target.substr(0, question);
             request.query =
                 question == std::string::npos ? std::string{} : request.target.substr(question + 1);
+            std::string forwarded_for;
             for (const auto& field : message) {
                 std::string name(field.name_string());
                 std::transform(name.begin(), name.end(), name.begin(),
                                [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                if (name == "x-forwarded-for") {
+                    forwarded_for += forwarded_for.empty() ? "" : ",";
+                    forwarded_for += field.value();
+                }
                 request.headers.emplace_back(std::move(name), std::string(field.value()));
             }
             request.body = std::move(message.body());
-            request.remote_ip = remote_ip;
+            if (!limits.trusted_proxies.empty()) {
+                request.remote_ip = limits.trusted_proxies.client_address(remote_ip, forwarded_for);
+            }
             const auto given_id = request.header("x-request-id");
             request.request_id = given_id && acceptable_request_id(*given_id)
                                      ? std::string(*given_id)
@@ -614,7 +622,8 @@ awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Session> session) {
                 R"("msg":"request","request_id":"{}","method":"{}","path":"{}","route":"{}","status":{},"duration_us":{},"ip":"{}")",
                 json_escape(request.request_id), api::to_string(request.method),
                 json_escape(request.path), json_escape(route_metrics->route()), response.status,
-                std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), remote_ip);
+                std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+                json_escape(request.remote_ip));
         }
         if (ec || !keep_alive) {
             break;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "api/router.hpp"
+#include "net/trusted_proxies.hpp"
 #include "net/websocket_settings.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
@@ -31,6 +32,8 @@ struct ServerLimits {
     std::chrono::seconds idle_timeout{60};
     std::chrono::seconds drain_grace{2};
     std::chrono::seconds shutdown_timeout{15};
+    // Peers whose X-Forwarded-For names the client (requests' remote_ip, the access log).
+    TrustedProxies trusted_proxies;
 };
 
 class HttpServer {

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import (Endpoint, auth_headers, fresh_cluster_folder, login, metric, register,
-                      set_price, wait_until)
+from conftest import (DEFAULT_PASSWORD, Endpoint, auth_headers, fresh_cluster_folder, login,
+                      metric, register, set_price, unique_email, wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -107,6 +107,22 @@ def test_the_balancer_spreads_requests_over_both_instances(cluster):
         assert r.status == 200
         seen.add(r.json["instance"])
     assert len(seen) == 2, seen
+
+
+def test_the_audit_names_the_client_behind_the_balancer(cluster):
+    balancer, _, _ = cluster
+    body = {"email": unique_email(), "password": DEFAULT_PASSWORD}
+    r = balancer.post("/api/auth/register", json=body,
+                      headers={"X-Forwarded-For": "203.0.113.7"})
+    assert r.status == 201, r.body
+    # HAProxy adds its own peer (this test, on loopback) after the client's address; the
+    # instances trust HAProxy's address and take the hop before it.
+    audited = subprocess.run(
+        ["psql", "-X", "-At", f"postgresql://botcore:botcore@127.0.0.1:{PORT + 100}/botcore",
+         "-c", f"SELECT ip FROM audit_logs WHERE user_id = '{r.json['user']['id']}' "
+               "AND action = 'register'"],
+        check=True, capture_output=True, text=True, timeout=30).stdout.split()
+    assert audited == ["203.0.113.7"]
 
 
 def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):

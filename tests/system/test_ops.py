@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 import uuid
@@ -260,18 +259,34 @@ def test_every_response_carries_a_request_id(server, method, path):
 # ------------------------------------------------------------------------------ logs
 
 
-def test_request_log_line_on_stderr_carries_the_request_id(server):
+def request_log_entry(server, headers):
+    """The request log line of a GET /health sent with headers."""
     rid = "log-probe-" + uuid.uuid4().hex
-    server.get("/health", headers={"X-Request-Id": rid})
+    server.get("/health", headers=dict(headers, **{"X-Request-Id": rid}))
     deadline = time.monotonic() + 5.0
     while time.monotonic() < deadline:
         for line in server.stderr_text().splitlines():
             if rid in line:
                 entry = json.loads(line)
                 assert entry.get("request_id") == rid, entry
-                return
+                return entry
         time.sleep(0.1)
     pytest.fail(f"no stderr log line mentions request id {rid}")
+
+
+def test_request_log_line_on_stderr_carries_the_request_id(server):
+    request_log_entry(server, {})
+
+
+def test_x_forwarded_for_names_the_client_only_when_a_trusted_proxy_sends_it(server,
+                                                                             make_server):
+    forwarded = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
+    # Anyone could write the header: by default the peer is the client.
+    assert request_log_entry(server, forwarded)["ip"] == HOST
+    behind_balancer = make_server(server={"trusted_proxies": f"{HOST}, 203.0.113.0/24"})
+    # The client is the first untrusted hop, from the peer back.
+    assert request_log_entry(behind_balancer, forwarded)["ip"] == "198.51.100.1"
+    assert request_log_entry(behind_balancer, {})["ip"] == HOST
 
 
 def test_stderr_log_lines_are_json_objects(server):

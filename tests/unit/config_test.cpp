@@ -67,7 +67,7 @@ TEST(Config, DefaultsApplyWhenNothingIsGivenAndEverySourceIsDefault) {
     EXPECT_EQ(loaded->config.log.level, "info");
     EXPECT_TRUE(loaded->config.log.access);
 
-    EXPECT_EQ(loaded->entries.size(), 65u);
+    EXPECT_EQ(loaded->entries.size(), 66u);
     for (const auto& e : loaded->entries) {
         EXPECT_EQ(e.source, ConfigSource::kDefault) << e.key;
     }
@@ -130,7 +130,7 @@ TEST(Config, EnvironmentNameIsBotcorePrefixSectionAndKeyInUpperCase) {
     EXPECT_TRUE(asked.contains("BOTCORE_SCALING_MIN_INSTANCES"));
     EXPECT_TRUE(asked.contains("BOTCORE_AUTH_JWT_SECRET"));
     EXPECT_TRUE(asked.contains("BOTCORE_SERVER_LISTEN"));
-    EXPECT_EQ(asked.size(), 65u);
+    EXPECT_EQ(asked.size(), 66u);
 }
 
 TEST(Config, ValueOverriddenByALaterLayerIsNotValidated) {
@@ -304,6 +304,17 @@ TEST(Config, ListenAcceptsNamesIpv4AndBracketedIpv6) {
         const auto result = load("", {{"server.listen", good}});
         EXPECT_TRUE(result.has_value()) << good << ": " << result.error().message;
     }
+}
+
+TEST(Config, TrustedProxiesAreAddressesAndNetworksNamingTheOneThatIsNot) {
+    const auto result = load("", {{"server.trusted_proxies", "127.0.0.1, haproxy"}});
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().key, "server.trusted_proxies");
+    EXPECT_NE(error_message(result).find("'haproxy' is not an IPv4 or IPv6 address or network"),
+              std::string::npos)
+        << error_message(result);
+    const auto good = load("", {{"server.trusted_proxies", "127.0.0.1, 10.0.0.0/8, ::1"}});
+    EXPECT_TRUE(good.has_value()) << good.error().message;
 }
 
 TEST(Config, InitialBalanceMustBeAPositiveDecimalUpToOneBillion) {
