@@ -1,12 +1,12 @@
 #include "api/bot_routes.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "api/auth_routes.hpp"
 #include "api/json.hpp"
-#include "ports/store.hpp"
 
 namespace botcore::api {
 
@@ -114,9 +114,9 @@ struct Held {
     std::optional<std::int64_t> revision;
 };
 
-Held held_settings(ports::BotStore& store, const std::string& user_id) {
+Held held_settings(const std::optional<ports::StoredBot>& stored) {
     Held held;
-    if (const auto stored = store.find_bot(user_id)) {
+    if (stored) {
         held.revision = stored->updated_ms;
         // A document this version cannot read is replaced as if it were the defaults.
         if (auto settings = parse_bot_settings(stored->settings_json, held.settings)) {
@@ -126,45 +126,46 @@ Held held_settings(ports::BotStore& store, const std::string& user_id) {
     return held;
 }
 
-ApiError store_unavailable() {
-    return ApiError::unavailable("the store is unavailable; retry later");
-}
-
-// Changes of one user's settings can race (two requests, or two instances): each applies its
-// fields to the stored settings and saves only if nothing was saved meanwhile, else it starts
-// over from what was.
+// Applies the request's fields to the stored settings in the store's transaction, so concurrent
+// changes (two requests, or two instances) each apply to the one before.
 void change_settings(const BotContext& context, const std::string& user_id, const std::string& body,
-                     const Responder& respond, int attempts) {
-    try {
-        const auto held = held_settings(context.store, user_id);
-        auto settings = parse_bot_settings(body, held.settings);
-        if (!settings) {
-            respond(error_response(settings.error()));
-            return;
-        }
-        auto document = bot_settings_json(*settings);
-        // Later than the revision it replaces even if this instance's clock is behind.
-        const auto revision = std::max(context.clock.now_ms(), held.revision.value_or(0) + 1);
-        context.store.save_bot(
-            {user_id, document, revision}, held.revision,
-            [context, user_id, body, respond, attempts, settings = *settings, document, revision](
-                std::exception_ptr error, bool saved) {
-                if (error) {
-                    respond(error_response(store_unavailable()));
-                } else if (!saved && attempts > 1) {
-                    change_settings(context, user_id, body, respond, attempts - 1);
-                } else if (!saved) {
-                    respond(error_response(ApiError::unavailable(
-                        "the bot settings are being changed by other requests; retry later")));
-                } else {
-                    // Answered once durable; the running bot changes only then.
-                    context.bots.set(user_id, settings, revision);
-                    respond(json_response(200, document));
-                }
-            });
-    } catch (const ports::StoreUnavailable&) {
-        respond(error_response(store_unavailable()));
-    }
+                     const Responder& respond) {
+    struct Outcome {
+        std::optional<ApiError> refused;
+        analysis::BotSettings settings;
+        std::string document;
+        std::int64_t revision = 0;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    context.store.change_bot(
+        user_id,
+        [context, user_id, body, outcome](
+            const std::optional<ports::StoredBot>& stored) -> std::optional<ports::StoredBot> {
+            const auto held = held_settings(stored);
+            auto settings = parse_bot_settings(body, held.settings);
+            if (!settings) {
+                outcome->refused = settings.error();
+                return std::nullopt;
+            }
+            outcome->refused.reset();
+            outcome->settings = std::move(*settings);
+            outcome->document = bot_settings_json(outcome->settings);
+            // Later than the revision it replaces even if this instance's clock is behind.
+            outcome->revision = std::max(context.clock.now_ms(), held.revision.value_or(0) + 1);
+            return ports::StoredBot{user_id, outcome->document, outcome->revision};
+        },
+        [context, user_id, outcome, respond](std::exception_ptr error) {
+            if (error) {
+                respond(
+                    error_response(ApiError::unavailable("the store is unavailable; retry later")));
+            } else if (outcome->refused) {
+                respond(error_response(*outcome->refused));
+            } else {
+                // Answered once durable; the running bot changes only then.
+                context.bots.set(user_id, outcome->settings, outcome->revision);
+                respond(json_response(200, outcome->document));
+            }
+        });
 }
 
 }  // namespace
@@ -177,13 +178,13 @@ void add_bot_routes(Router& router, BotContext context) {
         authenticated(context.auth, [context](const std::string& user_id, const HttpRequest&,
                                               const PathParams&, Responder respond) {
             respond(json_response(
-                200, bot_settings_json(held_settings(context.store, user_id).settings)));
+                200, bot_settings_json(held_settings(context.store.find_bot(user_id)).settings)));
         }));
     router.add_async(Method::kPut, "/api/bot",
                      authenticated(context.auth,
                                    [context](const std::string& user_id, const HttpRequest& request,
                                              const PathParams&, Responder respond) {
-                                       change_settings(context, user_id, request.body, respond, 5);
+                                       change_settings(context, user_id, request.body, respond);
                                    }));
 }
 

@@ -23,12 +23,15 @@ struct StoredBot {
 class BotStore {
   public:
     virtual ~BotStore() = default;
-    // Saves bot only if the user's stored settings are still those saved at `replaces` (nullopt:
-    // the user has none), so of two changes made from the same settings one wins and the other
-    // is refused instead of erasing the first. done runs once the settings are durable, with
-    // saved false when they were refused (or with the reason they could not be saved).
-    virtual void save_bot(StoredBot bot, std::optional<std::int64_t> replaces,
-                          std::function<void(std::exception_ptr, bool saved)> done) = 0;
+    // Stores what change makes of the user's stored settings (nullopt: none yet), in one
+    // transaction that holds the user's settings, so concurrent changes apply one after the
+    // other instead of erasing one another. change returns nullopt to store nothing (it refused
+    // the change); it may run more than once (a batch tried again): the last run counts. done
+    // runs once the settings are durable (or with the reason they are not).
+    virtual void change_bot(
+        const std::string& user_id,
+        std::function<std::optional<StoredBot>(const std::optional<StoredBot>& stored)> change,
+        std::function<void(std::exception_ptr)> done) = 0;
     virtual std::vector<StoredBot> all_bots() = 0;
     virtual std::optional<StoredBot> find_bot(std::string_view user_id) = 0;
     // Calls changed("") once the watch begins (read every user's settings), changed(user_id)

@@ -236,6 +236,24 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     store().flush();  // the order's answer reaches `bots` before it goes
 }
 
+// Saves answered, or announced, out of order: the newest revision stays in force.
+TEST_P(SharedStoreTest, BotSettingsOlderThanThoseInstalledAreIgnored) {
+    BotService bots(a.trading);
+    auto newer = analysis::defaults();
+    newer.enabled = true;
+    newer.leverage = 7;
+    auto older = analysis::defaults();
+    older.leverage = 2;
+    bots.set("u1", newer, 2000);
+    bots.set("u1", older, 1999);
+    EXPECT_EQ(bots.settings("u1")->leverage, 7);
+    EXPECT_EQ(bots.enabled_count(), 1u);
+    older.leverage = 4;
+    bots.set("u1", older, 2000);  // the same revision again (read back after its announcement)
+    EXPECT_EQ(bots.settings("u1")->leverage, 4);
+    EXPECT_EQ(bots.enabled_count(), 0u);
+}
+
 // Three losses in a row before a restart still pause the bot installed after it.
 TEST_P(SharedStoreTest, ABotInstalledAfterARestartRemembersTheLossesBeforeIt) {
     lose_round_trips(a, 3);
@@ -459,11 +477,7 @@ TEST_P(SharedStoreTest, BotSavesThatMayHaveGoneUnheardAreAnnouncedAsEveryBot) {
     second_store->watch_bots(changed.watcher());
     EXPECT_TRUE(changed.is({""}));
     const auto save = [this](std::int64_t at_ms) {
-        std::promise<std::exception_ptr> saved;
-        store().save_bot({"u1", R"({"enabled":true})", at_ms},
-                         at_ms == 1000 ? std::nullopt : std::optional<std::int64_t>(1000),
-                         [&saved](std::exception_ptr error, bool) { saved.set_value(error); });
-        EXPECT_EQ(saved.get_future().get(), nullptr);
+        EXPECT_TRUE(testing::put_bot(store(), {"u1", R"({"enabled":true})", at_ms}));
     };
     save(1000);
     EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1"}); }));
@@ -566,10 +580,7 @@ TEST_P(SharedStoreTest, TicksPublishedByOneInstanceReachTheOthersExactly) {
 TEST_P(SharedStoreTest, BotSettingsSavedThroughOneInstanceAreAnnouncedToTheOthers) {
     Heard changed;
     second_store->watch_bots(changed.watcher());
-    std::promise<bool> saved;
-    store().save_bot({"u1", R"({"enabled":true})", 5}, std::nullopt,
-                     [&saved](std::exception_ptr e, bool done) { saved.set_value(!e && done); });
-    ASSERT_TRUE(saved.get_future().get());
+    ASSERT_TRUE(testing::put_bot(store(), {"u1", R"({"enabled":true})", 5}));
     // "" when the watch began: saves before it are read again.
     EXPECT_TRUE(testing::wait_for([&] { return changed.is({"", "u1"}); }));
     EXPECT_EQ(second_store->find_bot("u1")->settings_json, R"({"enabled":true})");

@@ -2,10 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
+#include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "adapters/sqlite/sqlite_migrations.hpp"
 #include "store_engines.hpp"
@@ -636,28 +640,12 @@ TEST_P(StoreConformance, RetentionDeletesOnlyCandlesOlderThanTheCutoff) {
     EXPECT_EQ(left[0].open_ms, 5000);
 }
 
-namespace {
-
-// Saves through store, waiting: whether it was saved, or the error's absence as false.
-std::pair<bool, bool> save_bot_and_wait(ports::BotStore& store, ports::StoredBot bot,
-                                        std::optional<std::int64_t> replaces) {
-    std::promise<std::pair<bool, bool>> done;
-    store.save_bot(std::move(bot), replaces, [&done](std::exception_ptr error, bool saved) {
-        done.set_value({error == nullptr, saved});
-    });
-    return done.get_future().get();
-}
-
-}  // namespace
-
 TEST_P(StoreConformance, BotSettingsAreReplacedPerUserOnceDurable) {
     add_user("u1", "a@b.co");
     add_user("u2", "c@d.co");
-    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"enabled":false})", 1000}, std::nullopt),
-              std::pair(true, true));
-    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"enabled":true})", 2000}, 1000),
-              std::pair(true, true));
-    EXPECT_FALSE(save_bot_and_wait(store(), {"ghost", "{}", 1}, std::nullopt).first);  // no user
+    EXPECT_TRUE(put_bot(store(), {"u1", R"({"enabled":false})", 1000}));
+    EXPECT_TRUE(put_bot(store(), {"u1", R"({"enabled":true})", 2000}));
+    EXPECT_FALSE(put_bot(store(), {"ghost", "{}", 1}));  // no such user
     const auto bots = store().all_bots();
     ASSERT_EQ(bots.size(), 1u);
     EXPECT_EQ(bots[0].settings_json, R"({"enabled":true})");
@@ -668,22 +656,61 @@ TEST_P(StoreConformance, BotSettingsAreReplacedPerUserOnceDurable) {
     EXPECT_FALSE(store().find_bot("u2").has_value());
 }
 
-// Two changes made from the same stored settings: the second is refused, not saved over the
-// first.
-TEST_P(StoreConformance, ABotSaveFromSettingsReplacedMeanwhileIsRefused) {
+// Each change is made from the settings the one before stored, however many run at once: a
+// counter kept in the settings counts every change.
+TEST_P(StoreConformance, ConcurrentBotChangesEachApplyToTheOneBefore) {
     add_user("u1", "a@b.co");
-    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":5})", 1000}, std::nullopt),
-              std::pair(true, true));
-    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":7})", 1001}, std::nullopt),
-              std::pair(true, false));  // settings were saved meanwhile
-    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":9})", 2000}, 1000),
-              std::pair(true, true));
-    EXPECT_EQ(save_bot_and_wait(store(), {"u1", R"({"leverage":3})", 2001}, 1000),
-              std::pair(true, false));
+    constexpr int kThreads = 4;
+    constexpr int kChangesEach = 25;
+    std::atomic<int> first_seen_empty{0};
+    const auto increment = [&first_seen_empty](const std::optional<ports::StoredBot>& stored) {
+        if (!stored) {
+            ++first_seen_empty;
+        }
+        const auto count = stored ? std::stoll(stored->settings_json) : 0;
+        return std::optional<ports::StoredBot>({"u1", std::to_string(count + 1), count + 1});
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([this, &increment] {
+            std::vector<std::future<std::exception_ptr>> pending;
+            for (int i = 0; i < kChangesEach; ++i) {
+                auto done = std::make_shared<std::promise<std::exception_ptr>>();
+                pending.push_back(done->get_future());
+                store().change_bot("u1", increment,
+                                   [done](std::exception_ptr error) { done->set_value(error); });
+            }
+            for (auto& result : pending) {
+                EXPECT_EQ(result.get(), nullptr);
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
     const auto found = store().find_bot("u1");
     ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->settings_json, R"({"leverage":9})");
-    EXPECT_EQ(found->updated_ms, 2000);
+    EXPECT_EQ(found->settings_json, std::to_string(kThreads * kChangesEach));
+    EXPECT_EQ(found->updated_ms, kThreads * kChangesEach);
+    EXPECT_GE(first_seen_empty.load(), 1);
+}
+
+TEST_P(StoreConformance, ARefusedBotChangeStoresNothing) {
+    add_user("u1", "a@b.co");
+    ASSERT_TRUE(put_bot(store(), {"u1", R"({"leverage":5})", 1000}));
+    std::promise<std::exception_ptr> done;
+    std::optional<ports::StoredBot> seen;
+    store().change_bot(
+        "u1",
+        [&seen](const std::optional<ports::StoredBot>& stored) {
+            seen = stored;
+            return std::optional<ports::StoredBot>();
+        },
+        [&done](std::exception_ptr error) { done.set_value(error); });
+    EXPECT_EQ(done.get_future().get(), nullptr);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->settings_json, R"({"leverage":5})");
+    EXPECT_EQ(store().find_bot("u1")->updated_ms, 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::ValuesIn(kEngineNamesWithPooler),

@@ -6,13 +6,25 @@
 
 #include <gtest/gtest.h>
 
+#include <exception>
+#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ports/store_engine.hpp"
 
 namespace botcore::testing {
+
+// Stores bot in place of the user's settings through change_bot; whether it is durable.
+inline bool put_bot(ports::BotStore& store, const ports::StoredBot& bot) {
+    std::promise<std::exception_ptr> done;
+    store.change_bot(
+        bot.user_id, [bot](const std::optional<ports::StoredBot>&) { return std::optional(bot); },
+        [&done](std::exception_ptr error) { done.set_value(error); });
+    return done.get_future().get() == nullptr;
+}
 
 class EngineUnderTest {
   public:

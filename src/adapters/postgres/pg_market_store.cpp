@@ -33,12 +33,15 @@ constexpr Sql kSaveAnalysis{
     "WHERE EXCLUDED.computed_ms >= analysis.computed_ms"};
 constexpr Sql kFindAnalysis{
     "find_analysis", "SELECT computed_ms, expires_ms, payload FROM analysis WHERE symbol = $1"};
+constexpr Sql kHoldBot{"hold_bot",
+                       "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = $1 "
+                       "FOR UPDATE"};
 constexpr Sql kAddBot{"add_bot",
                       "INSERT INTO bot_settings (user_id, settings, updated_ms) "
                       "VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING"};
 constexpr Sql kReplaceBot{"replace_bot",
                           "UPDATE bot_settings SET settings = $2, updated_ms = $3 "
-                          "WHERE user_id = $1 AND updated_ms = $4"};
+                          "WHERE user_id = $1"};
 constexpr Sql kAllBots{"all_bots", "SELECT user_id, settings, updated_ms FROM bot_settings"};
 constexpr Sql kFindBot{"find_bot",
                        "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = $1"};
@@ -101,29 +104,44 @@ std::optional<ports::MarketStore::StoredAnalysis> PgStore::find_analysis(std::st
     return StoredAnalysis{r.integer(0, 0), r.integer(0, 1), r.text(0, 2)};
 }
 
-void PgStore::save_bot(ports::StoredBot bot, std::optional<std::int64_t> replaces,
-                       std::function<void(std::exception_ptr, bool saved)> done) {
+void PgStore::change_bot(
+    const std::string& user_id,
+    std::function<std::optional<ports::StoredBot>(const std::optional<ports::StoredBot>& stored)>
+        change,
+    std::function<void(std::exception_ptr)> done) {
     // A transaction of its own, not a group-commit batch: its NOTIFY would make the whole batch
     // take turns with every other notifying transaction (docs/ARCHITECTURE.md, book_changes).
     std::exception_ptr error;
-    bool saved = false;
     try {
         auto connection = primary_.acquire();
-        Transaction tx(*connection);
-        const auto r =
-            replaces ? connection->run(kReplaceBot, Params::of(bot.user_id, bot.settings_json,
-                                                               bot.updated_ms, *replaces))
-                     : connection->run(kAddBot,
-                                       Params::of(bot.user_id, bot.settings_json, bot.updated_ms));
-        saved = r.affected() == 1;
-        if (saved) {
-            connection->run(kAnnounceBot, Params::of(instance_tag_ + ":" + bot.user_id));
+        // The row lock orders changes of stored settings; a user's first settings are added
+        // only if no other change added them meanwhile, else the change starts over on those.
+        for (int attempt = 0;; ++attempt) {
+            Transaction tx(*connection);
+            const auto held = connection->run(kHoldBot, Params::of(user_id));
+            std::optional<ports::StoredBot> stored;
+            if (held.rows() > 0) {
+                stored = ports::StoredBot{held.text(0, 0), held.text(0, 1), held.integer(0, 2)};
+            }
+            const auto bot = change(stored);
+            if (!bot) {
+                break;
+            }
+            const auto params = Params::of(user_id, bot->settings_json, bot->updated_ms);
+            if (connection->run(stored ? kReplaceBot : kAddBot, params).affected() == 0) {
+                if (attempt < 3) {
+                    continue;
+                }
+                throw ports::StoreUnavailable("the bot settings kept changing during the save");
+            }
+            connection->run(kAnnounceBot, Params::of(instance_tag_ + ":" + user_id));
             tx.commit();
+            break;
         }
     } catch (const ports::StoreUnavailable&) {
         error = std::current_exception();
     }
-    done(error, saved);
+    done(error);
 }
 
 std::optional<ports::StoredBot> PgStore::find_bot(std::string_view user_id) {

@@ -97,8 +97,11 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
     void save_analysis(std::string_view symbol, StoredAnalysis analysis) override;
     std::optional<StoredAnalysis> find_analysis(std::string_view symbol) override;
 
-    void save_bot(ports::StoredBot bot, std::optional<std::int64_t> replaces,
-                  std::function<void(std::exception_ptr, bool saved)> done) override;
+    void change_bot(const std::string& user_id,
+                    std::function<std::optional<ports::StoredBot>(
+                        const std::optional<ports::StoredBot>& stored)>
+                        change,
+                    std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
     std::optional<ports::StoredBot> find_bot(std::string_view user_id) override;
     void watch_bots(std::function<void(const std::string& user_id)> changed) override;

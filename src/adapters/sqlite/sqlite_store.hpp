@@ -74,8 +74,11 @@ class SqliteStore final : public ports::StoreEngine {
     void save_analysis(std::string_view symbol, StoredAnalysis analysis) override;
     std::optional<StoredAnalysis> find_analysis(std::string_view symbol) override;
     // BotStore (sqlite_bot_store.cpp)
-    void save_bot(ports::StoredBot bot, std::optional<std::int64_t> replaces,
-                  std::function<void(std::exception_ptr, bool saved)> done) override;
+    void change_bot(const std::string& user_id,
+                    std::function<std::optional<ports::StoredBot>(
+                        const std::optional<ports::StoredBot>& stored)>
+                        change,
+                    std::function<void(std::exception_ptr)> done) override;
     std::vector<ports::StoredBot> all_bots() override;
     std::optional<ports::StoredBot> find_bot(std::string_view user_id) override;
 
