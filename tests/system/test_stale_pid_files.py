@@ -137,7 +137,8 @@ def test_pg_leaves_a_process_named_by_a_stale_postmaster_pid_alone(folder, stran
     lock = os.path.join(pg, "primary", "postmaster.pid")
     sleeper = stranger("postgres" if os.geteuid() == 0 else None)
     try:
-        started = script("pg", "start", "--dir", pg, "--port", str(free_port()), timeout=180)
+        port = str(free_port())
+        started = script("pg", "start", "--dir", pg, "--port", port, timeout=180)
         assert started.returncode == 0, started.stderr
         with open(lock) as f:
             lines = f.read().splitlines()
@@ -157,6 +158,16 @@ def test_pg_leaves_a_process_named_by_a_stale_postmaster_pid_alone(folder, stran
         stopped = script("pg", "stop", "--dir", pg)
         assert stopped.returncode == 0, stopped.stderr
         assert "primary not running" in stopped.stderr
+        assert_alive(sleeper)
+
+        # Nor does it keep the server from starting again.
+        again = script("pg", "start", "--dir", pg, "--port", port, timeout=180)
+        assert again.returncode == 0, again.stderr
+        with open(lock) as f:
+            assert int(f.readline()) != sleeper.pid
+        primary = next(line for line in script("pg", "status", "--dir", pg).stdout.splitlines()
+                       if line.startswith("primary"))
+        assert "running" in primary, primary
         assert_alive(sleeper)
     finally:
         destroyed = script("pg", "destroy", "--dir", pg, timeout=180)
