@@ -44,6 +44,8 @@ fi
   > "$work/out" 2> "$work/err" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+grep -q listening "$work/out" 2>/dev/null ||
+  { tail -5 "$work/err" >&2; echo "the server did not start (is port $port taken?)" >&2; exit 1; }
 
 bench/scenarios/bench_users.py --port "$port" --users "$users" --tokens "$work/tokens" \
   --price-port "$port"
