@@ -12,7 +12,7 @@ void add_analysis_routes(Router& router, AnalysisContext context) {
         authenticated(context.auth, [context](const std::string&, const HttpRequest&,
                                               const PathParams& params, Responder respond) {
             const std::string symbol(params.get("symbol"));
-            if (domain::SymbolCatalog::default_catalog().find(symbol) == nullptr) {
+            if (context.symbols.find(symbol) == nullptr) {
                 respond(error_response(ApiError::not_found("unknown symbol '" + symbol + "'")));
                 return;
             }

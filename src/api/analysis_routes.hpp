@@ -3,6 +3,7 @@
 
 #include "api/router.hpp"
 #include "auth/auth_service.hpp"
+#include "domain/symbol.hpp"
 #include "engine/analysis_service.hpp"
 #include "ports/clock.hpp"
 #include "ports/market_store.hpp"
@@ -14,6 +15,7 @@ struct AnalysisContext {
     engine::AnalysisService& analysis;
     ports::MarketStore& store;  // the signal as last stored by any instance
     const ports::Clock& clock;
+    const domain::SymbolCatalog& symbols;  // those traded here
 };
 
 void add_analysis_routes(Router& router, AnalysisContext context);

@@ -41,8 +41,8 @@ std::string bot_settings_json(const analysis::BotSettings& s) {
     return json.take();
 }
 
-std::expected<analysis::BotSettings, ApiError> parse_bot_settings(std::string_view body,
-                                                                  analysis::BotSettings s) {
+std::expected<analysis::BotSettings, ApiError> parse_bot_settings(
+    std::string_view body, analysis::BotSettings s, const domain::SymbolCatalog& symbols) {
     JsonFields in(body, {"enabled", "symbols", "strategies", "combination_mode", "timeframe",
                          "leverage", "position_size_pct", "stop_loss_pct", "take_profit_pct",
                          "daily_loss_limit_pct", "max_consecutive_losses", "cooldown_minutes"});
@@ -100,7 +100,7 @@ std::expected<analysis::BotSettings, ApiError> parse_bot_settings(std::string_vi
     if (in.error()) {
         return std::unexpected(*in.error());
     }
-    if (auto valid = analysis::validate(s); !valid) {
+    if (auto valid = analysis::validate(s, symbols); !valid) {
         return std::unexpected(ApiError::validation(valid.error().field, valid.error().message));
     }
     return s;
@@ -142,7 +142,7 @@ void change_settings(const BotContext& context, const std::string& user_id, cons
         [context, user_id, body, outcome](
             const std::optional<ports::StoredBot>& stored) -> std::optional<ports::StoredBot> {
             const auto held = held_settings(stored);
-            auto settings = parse_bot_settings(body, held.settings);
+            auto settings = parse_bot_settings(body, held.settings, context.symbols);
             if (!settings) {
                 outcome->refused = settings.error();
                 return std::nullopt;

@@ -17,15 +17,18 @@
 namespace botcore::api {
 
 std::string bot_settings_json(const analysis::BotSettings& settings);
-// The fields present in body replace those of base; the result is validated.
-std::expected<analysis::BotSettings, ApiError> parse_bot_settings(std::string_view body,
-                                                                  analysis::BotSettings base);
+// The fields present in body replace those of base; the result is validated (its symbols
+// against symbols).
+std::expected<analysis::BotSettings, ApiError> parse_bot_settings(
+    std::string_view body, analysis::BotSettings base,
+    const domain::SymbolCatalog& symbols = domain::SymbolCatalog::default_catalog());
 
 struct BotContext {
     auth::AuthService& auth;
     engine::BotService& bots;
     ports::BotStore& store;
     const ports::Clock& clock;
+    const domain::SymbolCatalog& symbols;  // those traded here: a bot may trade only them
 };
 
 void add_bot_routes(Router& router, BotContext context);

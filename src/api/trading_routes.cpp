@@ -406,13 +406,13 @@ void add_trading_routes(Router& router, TradingContext context) {
                      }));
 
     router.add_async(Method::kGet, "/api/market/symbols",
-                     authenticated(auth, [](const std::string&, const HttpRequest&,
-                                            const PathParams&, Responder respond) {
+                     authenticated(auth, [&trading](const std::string&, const HttpRequest&,
+                                                    const PathParams&, Responder respond) {
                          JsonWriter json;
                          json.begin_object();
                          json.key("symbols");
                          json.begin_array();
-                         for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+                         for (const auto& spec : trading.symbols().all()) {
                              json.begin_object();
                              json.field("symbol", spec.name);
                              json.field("tick_size", spec.tick_size.to_string());
@@ -434,10 +434,10 @@ void add_trading_routes(Router& router, TradingContext context) {
 
     router.add_async(
         Method::kGet, "/api/market/candles/{symbol}",
-        authenticated(auth, [&candles](const std::string&, const HttpRequest& request,
-                                       const PathParams& params, Responder respond) {
+        authenticated(auth, [&candles, &trading](const std::string&, const HttpRequest& request,
+                                                 const PathParams& params, Responder respond) {
             const std::string symbol(params.get("symbol"));
-            if (domain::SymbolCatalog::default_catalog().find(symbol) == nullptr) {
+            if (trading.symbols().find(symbol) == nullptr) {
                 respond(error_response(ApiError::not_found("unknown symbol '" + symbol + "'")));
                 return;
             }
@@ -501,15 +501,14 @@ void add_trading_routes(Router& router, TradingContext context) {
         // Answers once every trigger the price reached has been evaluated and committed.
         router.add_async(
             Method::kPost, "/api/market/prices",
-            authenticated(auth, [tick_to = context.manual_tick](
+            authenticated(auth, [tick_to = context.manual_tick, &trading](
                                     const std::string&, const HttpRequest& request,
                                     const PathParams&, Responder respond) {
                 JsonFields body(request.body, {"symbol", "price", "ts_ms"});
                 auto symbol = body.required_string("symbol");
                 auto price = body.required_decimal("price");
                 auto ts = body.optional_int("ts_ms");
-                if (!body.error() &&
-                    domain::SymbolCatalog::default_catalog().find(symbol) == nullptr) {
+                if (!body.error() && trading.symbols().find(symbol) == nullptr) {
                     body.fail(ApiError::validation("symbol", "unknown symbol '" + symbol + "'"));
                 }
                 if (!body.error() && price <= Decimal{}) {

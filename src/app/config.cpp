@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "adapters/redis/redis_connection.hpp"
+#include "domain/symbol.hpp"
 #include "net/trusted_proxies.hpp"
 
 #include <toml++/toml.h>
@@ -176,6 +177,13 @@ std::optional<std::string> check_trusted_proxies(std::string_view value) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_symbols(std::string_view value) {
+    if (auto chosen = domain::SymbolCatalog::default_catalog().only(value); !chosen) {
+        return "is not a list of the catalog's symbols: " + chosen.error();
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> check_any(std::string_view) {
     return std::nullopt;
 }
@@ -309,6 +317,7 @@ constexpr auto kSchema = std::to_array<KeySpec>({
          check_balance),
 
     one_of("market.source", member<&C::market, &Market::source>(), kMarketSources),
+    text("market.symbols", member<&C::market, &Market::symbols>(), check_symbols),
     integer("market.tick_interval_ms", member<&C::market, &Market::tick_interval_ms>(), 10, 60000),
     integer("market.seed", member<&C::market, &Market::seed>(), 0, 2147483647),
     integer("market.volatility_bp", member<&C::market, &Market::volatility_bp>(), 0, 1000),

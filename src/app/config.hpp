@@ -89,6 +89,8 @@ struct MarketConfig {
     // simulator | replay (recorded Binance klines) | binance (live kline stream) | manual
     // (prices set through the API)
     std::string source = "simulator";
+    // The symbols traded, fed and listed: comma-separated names of the catalog's; empty: all 20.
+    std::string symbols;
     int tick_interval_ms = 1000;  // simulator: one step of every symbol per interval
     int seed = 42;                // simulator: the same seed replays the same prices
     // simulator: standard deviation of the relative move over one second, basis points (a step

@@ -134,8 +134,8 @@ net::ServerLimits server_limits(const ServerConfig& server) {
 
 // The replay or live Binance feed the configuration asks for, or why it cannot be made.
 std::expected<std::unique_ptr<ports::Feed>, std::string> make_external_feed(
-    const MarketConfig& market, const ports::Clock& clock, std::shared_ptr<spdlog::logger> log) {
-    const auto& catalog = domain::SymbolCatalog::default_catalog();
+    const MarketConfig& market, const domain::SymbolCatalog& catalog, const ports::Clock& clock,
+    std::shared_ptr<spdlog::logger> log) {
     if (market.source == "replay") {
         if (market.replay_path.empty()) {
             return std::unexpected("market.replay_path is required with market.source = replay");
@@ -170,8 +170,10 @@ std::expected<std::unique_ptr<ports::Feed>, std::string> make_external_feed(
     return std::unique_ptr<ports::Feed>(std::move(*made));
 }
 
-net::WebSocketSettings websocket_settings(const ServerConfig& server) {
+net::WebSocketSettings websocket_settings(const ServerConfig& server,
+                                          const domain::SymbolCatalog& symbols) {
     net::WebSocketSettings settings;
+    settings.symbols = &symbols;
     settings.max_connections_per_user = server.ws_max_per_user;
     settings.send_queue_messages = static_cast<std::size_t>(server.ws_send_queue_messages);
     settings.client_messages_per_minute = server.ws_messages_per_minute;
@@ -283,11 +285,11 @@ void add_shared_service_collectors(ops::MetricsRegistry& metrics, const SharedSe
 
 // A restart continues each symbol from its last stored minute, not from the walk's start
 // prices: a jump back to them would fire stops and liquidations at prices the market had left.
-void continue_stored_prices(market::SimulatedFeed& feed, ports::MarketStore& store,
-                            const std::shared_ptr<spdlog::logger>& log) {
+void continue_stored_prices(market::SimulatedFeed& feed, const domain::SymbolCatalog& symbols,
+                            ports::MarketStore& store, const std::shared_ptr<spdlog::logger>& log) {
     std::vector<ports::Tick> last;
     try {
-        for (const auto& spec : domain::SymbolCatalog::default_catalog().all()) {
+        for (const auto& spec : symbols.all()) {
             const auto stored = store.candles(spec.name, market::Interval::k1m, std::nullopt, 1);
             if (!stored.empty()) {
                 last.push_back({spec.name, stored.back().close, {}, stored.back().open_ms});
@@ -345,6 +347,11 @@ int run_serve(const Config& config) {
         const bool manual_prices = config.market.source == "manual";
         const auto stale_after_ms =
             std::max<std::int64_t>(5000, 10LL * config.market.tick_interval_ms);
+        // The symbols traded and fed (checked with the rest of the configuration); what
+        // refers to them goes before them.
+        const auto symbols = domain::SymbolCatalog::default_catalog()
+                                 .only(config.market.symbols)
+                                 .value_or(domain::SymbolCatalog::default_catalog());
         std::unique_ptr<ports::Feed> external_feed;  // replay or the live exchange stream
         api::OpsContext ops{
             instance,
@@ -373,6 +380,7 @@ int run_serve(const Config& config) {
         api::add_auth_routes(router, auth);
 
         auto trading_config = trading_settings(config.trading);
+        trading_config.symbols = &symbols;
         trading_config.read_from_store = config.store.engine == "postgres";
         trading_config.confirm_refusals = config.store.engine == "postgres";
         engine::TradingService trading(store, prices, clock, std::move(trading_config));
@@ -400,7 +408,7 @@ int run_serve(const Config& config) {
         market::CandleBook candles(store, leads);
         net::HttpServer server(
             limits, router, metrics, instance, log, config.log.access,
-            websocket_settings(config.server),
+            websocket_settings(config.server, symbols),
             net::TokenCheck{[&auth](std::string_view token) -> std::optional<net::TokenIdentity> {
                                 auto identity = auth.authenticate_token(token);
                                 if (!identity) {
@@ -417,7 +425,7 @@ int run_serve(const Config& config) {
             server.hub().share_user_slots(*shared.cache, instance.instance_id);
         }
         engine::AnalysisService analysis(candles);
-        api::add_analysis_routes(router, {auth, analysis, store, clock});
+        api::add_analysis_routes(router, {auth, analysis, store, clock, symbols});
         const auto apply_bot = [&bots, &log](const ports::StoredBot& stored) {
             auto settings = api::parse_bot_settings(stored.settings_json, analysis::defaults());
             if (!settings) {
@@ -448,7 +456,7 @@ int run_serve(const Config& config) {
                           e.what());
             }
         });
-        api::add_bot_routes(router, {auth, bots, store, clock});
+        api::add_bot_routes(router, {auth, bots, store, clock, symbols});
         MarketPipeline pipeline(candles, trading, analysis, bots, server.hub(), store, *shared.bus);
         trading.set_event_sink(pipeline.user_events());
         // The bus's reader thread calls into the pipeline: it stops before the pipeline goes,
@@ -525,7 +533,7 @@ int run_serve(const Config& config) {
         };
         std::optional<market::SimulatedFeed> feed;
         if (config.market.source == "replay" || config.market.source == "binance") {
-            auto made = make_external_feed(config.market, clock, log);
+            auto made = make_external_feed(config.market, symbols, clock, log);
             if (!made) {
                 log->error(R"("msg":"market feed","error":"{}")", made.error());
                 return kExitUsage;
@@ -536,15 +544,14 @@ int run_serve(const Config& config) {
             // reads its changes, not its level).
             constexpr double kTurnoverUsdtPerSecond = 10'000;
             feed.emplace(market::RandomWalk(
-                             static_cast<std::uint64_t>(config.market.seed),
-                             domain::SymbolCatalog::default_catalog(),
+                             static_cast<std::uint64_t>(config.market.seed), symbols,
                              market::RandomWalk::step_volatility(
                                  config.market.volatility_bp / 10'000.0,
                                  std::chrono::milliseconds(config.market.tick_interval_ms)),
                              kTurnoverUsdtPerSecond * config.market.tick_interval_ms / 1000.0),
                          std::chrono::milliseconds(config.market.tick_interval_ms),
                          [&feed_ticks](std::span<const ports::Tick> ticks) { feed_ticks(ticks); });
-            continue_stored_prices(*feed, store, log);
+            continue_stored_prices(*feed, symbols, store, log);
         }
         // Whichever way this scope ends, no tick reaches the feed or the pipeline once they go.
         struct TickWatch {

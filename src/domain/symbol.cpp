@@ -34,6 +34,36 @@ const SymbolCatalog& SymbolCatalog::default_catalog() {
     return catalog;
 }
 
+std::expected<SymbolCatalog, std::string> SymbolCatalog::only(std::string_view names) const {
+    const auto trim = [](std::string_view text) {
+        const auto first = text.find_first_not_of(' ');
+        return first == std::string_view::npos
+                   ? std::string_view{}
+                   : text.substr(first, text.find_last_not_of(' ') - first + 1);
+    };
+    if (trim(names).empty()) {
+        return *this;
+    }
+    std::vector<SymbolSpec> chosen;
+    for (;;) {
+        const auto comma = names.find(',');
+        const auto name = trim(names.substr(0, comma));
+        const auto* spec = find(name);
+        if (spec == nullptr) {
+            return std::unexpected("'" + std::string(name) + "' is not a symbol of the catalog");
+        }
+        if (std::ranges::any_of(chosen, [name](const auto& c) { return c.name == name; })) {
+            return std::unexpected("'" + std::string(name) + "' is listed twice");
+        }
+        chosen.push_back(*spec);
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        names.remove_prefix(comma + 1);
+    }
+    return SymbolCatalog(std::move(chosen));
+}
+
 const SymbolSpec* SymbolCatalog::find(std::string_view name) const {
     const auto it = std::lower_bound(
         symbols_.begin(), symbols_.end(), name,

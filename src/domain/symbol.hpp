@@ -1,6 +1,7 @@
 // Tradable symbols and their exchange filters: tick size, step size, min notional, max leverage.
 #pragma once
 
+#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,10 @@ class SymbolCatalog {
 
     // The 20 USDT perpetuals we paper-trade, with filters close to Binance futures'.
     static const SymbolCatalog& default_catalog();
+
+    // The symbols of a comma-separated list of names ("BTCUSDT, ETHUSDT"); empty: all of them.
+    // An unknown or repeated name is refused, naming it.
+    std::expected<SymbolCatalog, std::string> only(std::string_view names) const;
 
     // nullptr when the symbol is not traded.
     const SymbolSpec* find(std::string_view name) const;

@@ -461,7 +461,7 @@ void TradingService::place_order(const std::string& user_id, domain::OrderReques
                     return {};
                 }
             }
-            if (domain::SymbolCatalog::default_catalog().find(request.symbol) == nullptr) {
+            if (settings_.symbols->find(request.symbol) == nullptr) {
                 count_order(request.type, "rejected");
                 reply(std::unexpected(rejected({domain::OrderErrorCode::kUnknownSymbol, "symbol",
                                                 "unknown symbol '" + request.symbol + "'"})));

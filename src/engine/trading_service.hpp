@@ -80,6 +80,8 @@ struct EventSink {
 };
 
 struct TradingSettings {
+    // What new orders may trade (market.symbols); positions of others still close.
+    const domain::SymbolCatalog* symbols = &domain::SymbolCatalog::default_catalog();
     domain::SlippageModel slippage;
     domain::Decimal funding_rate = domain::Decimal::from_units(10'000);  // 0.01% per 8 h
     // Reads of accounts, positions and performance come from the store rather than this
@@ -172,6 +174,8 @@ class TradingService {
     // (read afresh) and registers its exact trigger levels again.
     void refresh(const std::string& user_id);
     std::int64_t now_ms() const { return clock_.now_ms(); }
+    // The symbols traded here.
+    const domain::SymbolCatalog& symbols() const { return *settings_.symbols; }
     // The user's trades closed at or after from_ms, oldest first (at most the newest 1000), read
     // where the latest commits are; nullopt when the store cannot be reached.
     std::optional<std::vector<domain::Trade>> trades_since(const std::string& user_id,

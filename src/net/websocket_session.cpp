@@ -231,7 +231,7 @@ void WebSocketSession::authenticate(const std::string& token) {
 }
 
 void WebSocketSession::subscribe(const std::vector<std::string>& names) {
-    const auto& catalog = domain::SymbolCatalog::default_catalog();
+    const auto& catalog = *settings_.symbols;
     std::vector<realtime::Channel> parsed;
     parsed.reserve(names.size());
     for (const auto& name : names) {
@@ -268,7 +268,7 @@ void WebSocketSession::subscribe(const std::vector<std::string>& names) {
 }
 
 void WebSocketSession::unsubscribe(const std::vector<std::string>& names) {
-    const auto& catalog = domain::SymbolCatalog::default_catalog();
+    const auto& catalog = *settings_.symbols;
     std::vector<std::string> keys;
     for (const auto& name : names) {
         auto channel = realtime::parse_channel(name, catalog);

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "domain/symbol.hpp"
+
 namespace botcore::net {
 
 struct WebSocketSettings {
@@ -24,6 +26,8 @@ struct WebSocketSettings {
     std::chrono::seconds stall_timeout{10};
     std::size_t max_message_bytes = 4096;
     std::size_t max_subscriptions = 100;
+    // The symbols whose channels exist.
+    const domain::SymbolCatalog* symbols = &domain::SymbolCatalog::default_catalog();
 };
 
 // An access token as a connection knows it: whose it is, and its id and expiry (seconds since

@@ -2,10 +2,14 @@
 Binance stream client when the exchange cannot be reached (the stream format itself is tested
 against a fake exchange in the integration tests)."""
 
+import json
 import subprocess
 import time
 
-from conftest import BOTCORE_BIN, HOST, auth_headers, clean_env, free_port, new_session, write_toml
+import websocket
+
+from conftest import (BOTCORE_BIN, HOST, assert_error, auth_headers, clean_env, free_port,
+                      new_session, write_toml)
 
 KLINE_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 
@@ -109,3 +113,52 @@ def test_a_stream_url_that_is_not_websocket_is_a_configuration_error(tmp_path):
                          stdin=subprocess.DEVNULL, timeout=20)
     assert out.returncode == 2
     assert "market.binance_url" in out.stderr
+
+
+def test_the_simulator_feeds_and_the_platform_trades_only_the_configured_symbols(make_server):
+    server = make_server(market={"source": "simulator", "symbols": "ETHUSDT, BTCUSDT",
+                                 "tick_interval_ms": 50})
+    _, tokens = new_session(server)
+    headers = auth_headers(tokens.access_token)
+    listed = server.get("/api/market/symbols", headers=headers).json["symbols"]
+    assert [s["symbol"] for s in listed] == ["BTCUSDT", "ETHUSDT"]
+    assert wait_for(lambda: set(server.get("/api/market/prices", headers=headers)
+                                .json["prices"]) == {"BTCUSDT", "ETHUSDT"})
+    time.sleep(0.3)  # a few more steps: still none of the others
+    assert set(server.get("/api/market/prices", headers=headers).json["prices"]) == {
+        "BTCUSDT", "ETHUSDT"}
+
+    order = {"symbol": "SOLUSDT", "side": "buy", "type": "market", "quantity": "1"}
+    assert_error(server.post("/api/orders", json=order, headers=headers), 422,
+                 "validation_failed", "symbol")
+    order["symbol"], order["quantity"] = "ETHUSDT", "0.1"
+    assert server.post("/api/orders", json=order, headers=headers).status == 201
+    for path in ("/api/analysis/SOLUSDT", "/api/market/candles/SOLUSDT"):
+        assert server.get(path, headers=headers).status == 404, path
+    assert_error(server.request("PUT", "/api/bot", json={"symbols": ["BTCUSDT", "SOLUSDT"]},
+                                headers=headers), 422, "validation_failed", "symbols")
+    r = server.request("PUT", "/api/bot", json={"symbols": ["ETHUSDT"]}, headers=headers)
+    assert r.status == 200 and r.json["symbols"] == ["ETHUSDT"], r.body
+
+    ws = websocket.create_connection(f"ws://{HOST}:{server.port}/ws", timeout=5.0,
+                                     header=[f"Authorization: Bearer {tokens.access_token}"],
+                                     http_no_proxy=[HOST])
+    try:
+        ws.send(json.dumps({"type": "subscribe", "channels": ["prices:SOLUSDT"]}))
+        answer = json.loads(ws.recv())
+        if answer["type"] == "authenticated":
+            answer = json.loads(ws.recv())
+        assert answer["type"] == "error" and answer["code"] == "validation_failed", answer
+        assert "SOLUSDT" in answer["message"], answer
+    finally:
+        ws.close()
+
+
+def test_serve_refuses_a_symbol_outside_the_catalog_and_exits_2(tmp_path):
+    config = tmp_path / "botcore.toml"
+    write_toml(config, {"market": {"symbols": "BTCUSDT,PEPEUSDT"}})
+    result = subprocess.run([BOTCORE_BIN, "serve", "--config", str(config), "--listen",
+                             f"{HOST}:{free_port()}", "--data-dir", str(tmp_path / "data")],
+                            capture_output=True, text=True, timeout=30, env=clean_env())
+    assert result.returncode == 2, result
+    assert "market.symbols" in result.stderr and "PEPEUSDT" in result.stderr, result.stderr

@@ -67,7 +67,7 @@ TEST(Config, DefaultsApplyWhenNothingIsGivenAndEverySourceIsDefault) {
     EXPECT_EQ(loaded->config.log.level, "info");
     EXPECT_TRUE(loaded->config.log.access);
 
-    EXPECT_EQ(loaded->entries.size(), 66u);
+    EXPECT_EQ(loaded->entries.size(), 67u);
     for (const auto& e : loaded->entries) {
         EXPECT_EQ(e.source, ConfigSource::kDefault) << e.key;
     }
@@ -130,7 +130,7 @@ TEST(Config, EnvironmentNameIsBotcorePrefixSectionAndKeyInUpperCase) {
     EXPECT_TRUE(asked.contains("BOTCORE_SCALING_MIN_INSTANCES"));
     EXPECT_TRUE(asked.contains("BOTCORE_AUTH_JWT_SECRET"));
     EXPECT_TRUE(asked.contains("BOTCORE_SERVER_LISTEN"));
-    EXPECT_EQ(asked.size(), 66u);
+    EXPECT_EQ(asked.size(), 67u);
 }
 
 TEST(Config, ValueOverriddenByALaterLayerIsNotValidated) {
@@ -315,6 +315,16 @@ TEST(Config, TrustedProxiesAreAddressesAndNetworksNamingTheOneThatIsNot) {
         << error_message(result);
     const auto good = load("", {{"server.trusted_proxies", "127.0.0.1, 10.0.0.0/8, ::1"}});
     EXPECT_TRUE(good.has_value()) << good.error().message;
+}
+
+TEST(Config, MarketSymbolsAreCatalogNamesNamingTheOneThatIsNot) {
+    const auto result = load("", {{"market.symbols", "BTCUSDT,PEPEUSDT"}});
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().key, "market.symbols");
+    EXPECT_NE(error_message(result).find("'PEPEUSDT' is not a symbol of the catalog"),
+              std::string::npos)
+        << error_message(result);
+    EXPECT_TRUE(load("", {{"market.symbols", "BTCUSDT, ETHUSDT, BNBUSDT, SOLUSDT"}}).has_value());
 }
 
 TEST(Config, InitialBalanceMustBeAPositiveDecimalUpToOneBillion) {

@@ -51,6 +51,27 @@ TEST(SymbolCatalog, UnknownAndLowerCaseSymbolsAreNotFound) {
     EXPECT_EQ(SymbolCatalog::default_catalog().find(""), nullptr);
 }
 
+TEST(SymbolCatalog, OnlyKeepsTheListedSymbolsWithTheirFilters) {
+    const auto& all = SymbolCatalog::default_catalog();
+    const auto some = all.only(" SOLUSDT,BTCUSDT , ETHUSDT");
+    ASSERT_TRUE(some.has_value()) << some.error();
+    ASSERT_EQ(some->all().size(), 3u);
+    EXPECT_EQ(some->all()[0].name, "BTCUSDT");  // sorted
+    EXPECT_EQ(*some->find("SOLUSDT"), *all.find("SOLUSDT"));
+    EXPECT_EQ(some->find("BNBUSDT"), nullptr);
+    EXPECT_EQ(all.only("")->all(), all.all());
+    EXPECT_EQ(all.only("  ")->all(), all.all());
+}
+
+TEST(SymbolCatalog, OnlyRefusesUnknownRepeatedAndEmptyNames) {
+    const auto& all = SymbolCatalog::default_catalog();
+    EXPECT_EQ(all.only("BTCUSDT,FOOUSDT").error(), "'FOOUSDT' is not a symbol of the catalog");
+    EXPECT_EQ(all.only("btcusdt").error(), "'btcusdt' is not a symbol of the catalog");
+    EXPECT_EQ(all.only("BTCUSDT, BTCUSDT").error(), "'BTCUSDT' is listed twice");
+    EXPECT_EQ(all.only("BTCUSDT,,ETHUSDT").error(), "'' is not a symbol of the catalog");
+    EXPECT_FALSE(all.only("BTCUSDT,").has_value());
+}
+
 TEST(DomainNames, RoundTripThroughTheContractNames) {
     for (const auto side : {Side::kBuy, Side::kSell}) {
         EXPECT_EQ(parse_side(to_string(side)), side);
