@@ -41,8 +41,8 @@ std::string bot_settings_json(const analysis::BotSettings& s) {
     return json.take();
 }
 
-std::expected<analysis::BotSettings, ApiError> parse_bot_settings(
-    std::string_view body, analysis::BotSettings s, const domain::SymbolCatalog& symbols) {
+std::expected<analysis::BotSettings, ApiError> parse_bot_settings(std::string_view body,
+                                                                  analysis::BotSettings s) {
     JsonFields in(body, {"enabled", "symbols", "strategies", "combination_mode", "timeframe",
                          "leverage", "position_size_pct", "stop_loss_pct", "take_profit_pct",
                          "daily_loss_limit_pct", "max_consecutive_losses", "cooldown_minutes"});
@@ -100,7 +100,7 @@ std::expected<analysis::BotSettings, ApiError> parse_bot_settings(
     if (in.error()) {
         return std::unexpected(*in.error());
     }
-    if (auto valid = analysis::validate(s, symbols); !valid) {
+    if (auto valid = analysis::validate(s); !valid) {
         return std::unexpected(ApiError::validation(valid.error().field, valid.error().message));
     }
     return s;
@@ -142,7 +142,18 @@ void change_settings(const BotContext& context, const std::string& user_id, cons
         [context, user_id, body, outcome](
             const std::optional<ports::StoredBot>& stored) -> std::optional<ports::StoredBot> {
             const auto held = held_settings(stored);
-            auto settings = parse_bot_settings(body, held.settings, context.symbols);
+            auto settings = parse_bot_settings(body, held.settings);
+            // Symbols a bot is given must be traded here; those it had may have been dropped
+            // from market.symbols since, and leave its other settings changeable.
+            if (settings && settings->symbols != held.settings.symbols) {
+                for (const auto& symbol : settings->symbols) {
+                    if (context.symbols.find(symbol) == nullptr) {
+                        settings = std::unexpected(ApiError::validation(
+                            "symbols", "symbol '" + symbol + "' is not traded here"));
+                        break;
+                    }
+                }
+            }
             if (!settings) {
                 outcome->refused = settings.error();
                 return std::nullopt;

@@ -17,11 +17,9 @@
 namespace botcore::api {
 
 std::string bot_settings_json(const analysis::BotSettings& settings);
-// The fields present in body replace those of base; the result is validated (its symbols
-// against symbols).
-std::expected<analysis::BotSettings, ApiError> parse_bot_settings(
-    std::string_view body, analysis::BotSettings base,
-    const domain::SymbolCatalog& symbols = domain::SymbolCatalog::default_catalog());
+// The fields present in body replace those of base; the result is validated.
+std::expected<analysis::BotSettings, ApiError> parse_bot_settings(std::string_view body,
+                                                                  analysis::BotSettings base);
 
 struct BotContext {
     auth::AuthService& auth;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <thread>
 
 #include "adapters/inproc/local_event_bus.hpp"
@@ -144,7 +145,8 @@ std::expected<std::unique_ptr<ports::Feed>, std::string> make_external_feed(
         replay.paths = {market.replay_path};
         replay.speed = market.replay_speed;
         replay.loop = market.replay_loop;
-        replay.catalog = &catalog;
+        replay.catalog = &domain::SymbolCatalog::default_catalog();
+        replay.only = &catalog;
         // Recorded times moved forward by whole hours to now: candles keep their boundaries,
         // prices look current, and the 7-day retention does not delete what is replayed.
         replay.time = market::ReplayTime::kShiftedToNow;
@@ -396,6 +398,20 @@ int run_serve(const Config& config) {
         }
         // The instance whose feed drives the cluster's prices (the only one, alone).
         const auto leads = [&partition] { return !partition || partition->leads_feed(); };
+        // A symbol left out of market.symbols gets no more prices: positions and orders still
+        // held in it could never be closed, stopped or filled.
+        std::vector<std::string> stranded;
+        for (auto& symbol : store.held_symbols()) {
+            if (symbols.find(symbol) == nullptr) {
+                stranded.push_back(std::move(symbol));
+            }
+        }
+        if (!stranded.empty()) {
+            log->error(
+                R"("msg":"market.symbols leaves out symbols with open positions or orders","symbols":"{}")",
+                fmt::join(stranded, ","));
+            return kExitUsage;
+        }
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         engine::BotService bots(trading);
@@ -573,9 +589,16 @@ int run_serve(const Config& config) {
             }
         } feed_stop{external_feed};
         if (tick_bus != nullptr) {
-            tick_bus->watch([&pipeline, &feed, leads](std::span<const ports::Tick> ticks) {
+            tick_bus->watch([&pipeline, &feed, &symbols,
+                             leads](std::span<const ports::Tick> ticks) {
                 if (!leads()) {
-                    pipeline.on_ticks(ticks);
+                    // Only what this instance trades (instances are meant to list the same).
+                    std::vector<ports::Tick> traded;
+                    traded.reserve(ticks.size());
+                    std::ranges::copy_if(
+                        ticks, std::back_inserter(traded),
+                        [&symbols](const auto& t) { return symbols.find(t.symbol) != nullptr; });
+                    pipeline.on_ticks(traded);
                     // A standing-by simulator keeps to the leader's path, so a takeover
                     // continues the prices instead of jumping to another walk.
                     if (feed) {

@@ -80,7 +80,8 @@ struct EventSink {
 };
 
 struct TradingSettings {
-    // What new orders may trade (market.symbols); positions of others still close.
+    // What new orders may trade (market.symbols); serve refuses to start while positions or
+    // orders are held in others.
     const domain::SymbolCatalog* symbols = &domain::SymbolCatalog::default_catalog();
     domain::SlippageModel slippage;
     domain::Decimal funding_rate = domain::Decimal::from_units(10'000);  // 0.01% per 8 h

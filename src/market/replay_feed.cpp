@@ -183,6 +183,9 @@ std::expected<std::unique_ptr<ReplayFeed>, std::string> ReplayFeed::open(
         if (config.catalog != nullptr && config.catalog->find(symbol) == nullptr) {
             return std::unexpected("unknown symbol " + symbol + " (file " + file.string() + ")");
         }
+        if (config.only != nullptr && config.only->find(symbol) == nullptr) {
+            continue;
+        }
         auto& source = by_symbol[symbol];
         if (!source.files.empty() && source.interval != interval) {
             return std::unexpected("files of " + symbol + " have different intervals ('" +
@@ -191,6 +194,9 @@ std::expected<std::unique_ptr<ReplayFeed>, std::string> ReplayFeed::open(
         source.symbol = symbol;
         source.interval = interval;
         source.files.push_back(file);
+    }
+    if (by_symbol.empty()) {
+        return std::unexpected("none of the kline files is of a symbol traded here");
     }
     std::vector<ReplaySource> sources;
     for (auto& [symbol, source] : by_symbol) {

@@ -43,6 +43,8 @@ struct ReplayConfig {
     ReplayTime time = ReplayTime::kRecorded;
     // When set, a file of a symbol it does not list is refused.
     const domain::SymbolCatalog* catalog = nullptr;
+    // When set, files of symbols it does not list are left out (symbols not traded here).
+    const domain::SymbolCatalog* only = nullptr;
 };
 
 struct ReplaySource {

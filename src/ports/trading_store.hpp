@@ -85,6 +85,8 @@ class TradingStore {
     virtual TradeHistory all_trades(std::string_view user_id) = 0;
     // Users holding a position or a resting order: their triggers are loaded at start.
     virtual std::vector<std::string> users_with_open_books() = 0;
+    // The symbols of every user's positions and resting orders, sorted.
+    virtual std::vector<std::string> held_symbols() = 0;
     // Counts for metrics.
     virtual std::int64_t open_positions() = 0;
 

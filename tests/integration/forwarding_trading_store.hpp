@@ -44,6 +44,7 @@ class ForwardingTradingStore : public ports::TradingStore {
     std::vector<std::string> users_with_open_books() override {
         return inner_.users_with_open_books();
     }
+    std::vector<std::string> held_symbols() override { return inner_.held_symbols(); }
     std::int64_t open_positions() override { return inner_.open_positions(); }
 
   protected:

@@ -320,6 +320,8 @@ TEST_P(StoreConformance, ACommittedBookLoadsBackExactly) {
     EXPECT_EQ(book->open_orders[0], resting);
     EXPECT_EQ(store().find_order_by_client_id("u1", "client-1"), resting);
     EXPECT_EQ(store().users_with_open_books(), std::vector<std::string>{"u1"});
+    EXPECT_EQ(store().held_symbols(),
+              (std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"}));  // the order's too
     EXPECT_EQ(store().open_positions(), 2);
 }
 
@@ -352,6 +354,7 @@ TEST_P(StoreConformance, AFilledOrderKeepsItsFillAndLeavesTheOpenBook) {
     ASSERT_EQ(commit(write_of("u1", {.closed_positions = {"BTCUSDT"}})), nullptr);
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
     EXPECT_TRUE(store().users_with_open_books().empty());
+    EXPECT_TRUE(store().held_symbols().empty());
 }
 
 TEST_P(StoreConformance, UsersCannotReadEachOthersOrders) {

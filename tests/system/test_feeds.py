@@ -162,3 +162,23 @@ def test_serve_refuses_a_symbol_outside_the_catalog_and_exits_2(tmp_path):
                             capture_output=True, text=True, timeout=30, env=clean_env())
     assert result.returncode == 2, result
     assert "market.symbols" in result.stderr and "PEPEUSDT" in result.stderr, result.stderr
+
+
+def test_serve_refuses_a_symbol_list_that_leaves_out_an_open_position_and_exits_2(make_server):
+    server = make_server(market={"source": "manual"})
+    _, tokens = new_session(server)
+    headers = auth_headers(tokens.access_token)
+    assert server.post("/api/market/prices", json={"symbol": "SOLUSDT", "price": "150"},
+                       headers=headers).status == 204
+    order = {"symbol": "SOLUSDT", "side": "buy", "type": "market", "quantity": "1"}
+    assert server.post("/api/orders", json=order, headers=headers).status == 201
+    server.stop()
+    # SOLUSDT would get no more prices: the position could never be closed.
+    refused = subprocess.run(server.command(free_port()), capture_output=True, text=True,
+                             timeout=30, stdin=subprocess.DEVNULL,
+                             env=dict(server.env, BOTCORE_MARKET_SYMBOLS="BTCUSDT,ETHUSDT"))
+    assert refused.returncode == 2, refused
+    assert "SOLUSDT" in refused.stderr and "market.symbols" in refused.stderr, refused.stderr
+    server.start()
+    positions = server.get("/api/positions", headers=headers).json["positions"]
+    assert [p["symbol"] for p in positions] == ["SOLUSDT"]

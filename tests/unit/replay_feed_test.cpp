@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -209,6 +210,26 @@ TEST(ReplayFeed, ReadsTheFilesOfASymbolInNameOrder) {
     EXPECT_EQ(ticks[0], "BTCUSDT 1 1 @" + std::to_string(kT0));
     EXPECT_EQ(ticks[4], "BTCUSDT 2 1 @" + std::to_string(kFeb));
     EXPECT_EQ(ticks[7], "BTCUSDT 2 1 @" + std::to_string(kFeb + 59'999));
+}
+
+TEST(ReplayFeed, LeavesOutTheFilesOfSymbolsNotTraded) {
+    TempDir dir;
+    const auto btc = dir.write("BTCUSDT-1m-2024-01.csv", line(kT0, "1", "1", "1", "1", "4"));
+    const auto eth = dir.write("ETHUSDT-1m-2024-01.csv", line(kT0, "2", "2", "2", "2", "4"));
+    auto only_btc = domain::SymbolCatalog::default_catalog().only("BTCUSDT");
+    ASSERT_TRUE(only_btc);
+    auto feed = open_feed({.paths = {dir.path()}, .speed = 0, .only = &*only_btc}, kClock);
+    ASSERT_TRUE(feed);
+    Recorder recorder;
+    feed->start(recorder.sink());
+    ASSERT_TRUE(wait_for([&] { return feed->health() == ports::FeedHealth::kFinished; }));
+    const auto ticks = recorder.ticks();
+    ASSERT_EQ(ticks.size(), 4u);
+    EXPECT_TRUE(std::ranges::all_of(ticks, [](const auto& t) { return t.starts_with("BTCUSDT"); }));
+    auto only_sol = domain::SymbolCatalog::default_catalog().only("SOLUSDT");
+    auto none = ReplayFeed::open({.paths = {btc, eth}, .only = &*only_sol}, kClock);
+    ASSERT_FALSE(none);
+    EXPECT_NE(none.error().find("none of the kline files"), std::string::npos);
 }
 
 TEST(ReplayFeed, LoopsWithTimesMovedForwardByWholeHours) {

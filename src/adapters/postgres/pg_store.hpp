@@ -86,6 +86,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
                                       const ports::TradeQuery& query) override;
     ports::TradeHistory all_trades(std::string_view user_id) override;
     std::vector<std::string> users_with_open_books() override;
+    std::vector<std::string> held_symbols() override;
     std::int64_t open_positions() override;
 
     void save_candle(std::string_view symbol, market::Interval interval,

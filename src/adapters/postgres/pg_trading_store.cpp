@@ -277,6 +277,9 @@ constexpr Sql kOpenBooks{
     "open_books",
     "SELECT user_id FROM positions UNION SELECT user_id FROM orders WHERE status = 'open'"};
 constexpr Sql kOpenPositions{"open_positions", "SELECT COUNT(*) FROM positions"};
+constexpr Sql kHeldSymbols{"held_symbols",
+                           "SELECT symbol FROM positions UNION "
+                           "SELECT symbol FROM orders WHERE status = 'open' ORDER BY 1"};
 
 Command order_command(const domain::Order& o, std::optional<domain::Liquidity> liquidity) {
     return {&kWriteOrder,
@@ -479,6 +482,12 @@ ports::TradeHistory PgStore::all_trades(std::string_view user_id) {
 std::vector<std::string> PgStore::users_with_open_books() {
     auto connection = primary_.acquire();
     return collect(connection->run(kOpenBooks),
+                   [](const Result& r, int i) { return r.text(i, 0); });
+}
+
+std::vector<std::string> PgStore::held_symbols() {
+    auto connection = primary_.acquire();
+    return collect(connection->run(kHeldSymbols),
                    [](const Result& r, int i) { return r.text(i, 0); });
 }
 

@@ -63,6 +63,7 @@ class SqliteStore final : public ports::StoreEngine {
                                       const ports::TradeQuery& query) override;
     ports::TradeHistory all_trades(std::string_view user_id) override;
     std::vector<std::string> users_with_open_books() override;
+    std::vector<std::string> held_symbols() override;
     std::int64_t open_positions() override;
     // MarketStore (sqlite_market_store.cpp)
     void save_candle(std::string_view symbol, market::Interval interval,

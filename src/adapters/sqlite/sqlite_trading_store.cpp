@@ -427,6 +427,14 @@ std::vector<std::string> SqliteStore::users_with_open_books() {
     return collect(s, [](const Statement& row) { return row.text(0); });
 }
 
+std::vector<std::string> SqliteStore::held_symbols() {
+    auto connection = reader();
+    auto s = connection->prepare(
+        "SELECT symbol FROM positions UNION SELECT symbol FROM orders WHERE status = 'open' "
+        "ORDER BY 1");
+    return collect(s, [](const Statement& row) { return row.text(0); });
+}
+
 std::int64_t SqliteStore::open_positions() {
     auto connection = reader();
     auto s = connection->prepare("SELECT COUNT(*) FROM positions");
