@@ -633,6 +633,35 @@ def test_a_disabled_bot_never_trades_on_the_same_series(bot_run):
     assert bot_run["idle"] == {"positions": {}, "orders": [], "trades": []}
 
 
+# A bot's day and cooldown run on the trading clock, on which its user's trades are stamped, not
+# on the feed's time: a replay feeds candles of days ago. Two bots see the bullish series of the
+# scenario above stamped two days back; one user lost more than the daily limit (3 %) today.
+def test_a_bot_keeps_its_daily_loss_limit_on_candles_stamped_days_ago(make_server):
+    srv = make_server(**MANUAL)
+    feeder, lost_today, control = User(srv), User(srv), User(srv)
+    lost_today.put_bot(BOT_SETTINGS)
+    control.put_bot(BOT_SETTINGS)
+    # 0.1 BTC long at 50,000 closed at 46,000: 400 USDT lost now, 4 % of the 10,000 equity.
+    feeder.tick("BTCUSDT", "50000", now_ms())
+    r = lost_today.req("POST", "/api/orders", {"symbol": "BTCUSDT", "side": "buy",
+                                                "type": "market", "quantity": "0.1",
+                                                "leverage": 10})
+    assert r.status == 201, r.body
+    feeder.tick("BTCUSDT", "46000", now_ms())
+    r = lost_today.req("POST", "/api/positions/BTCUSDT/close", {})
+    assert r.status == 200 and D(r.json["realized_pnl"]) < -300, r.body
+
+    alternating = [D("2040") if i % 2 == 0 else D("2042") for i in range(30)]
+    days_ago = five_minute_floor(now_ms() - 2 * 24 * 3_600_000) - 40 * FIVE_MIN_MS + 1_000
+    stamps = feed(feeder, BOT_SYMBOL, alternating + [ENTRY], days_ago, FIVE_MIN_MS)
+    feeder.tick(BOT_SYMBOL, ENTRY, stamps[-1] + FIVE_MIN_MS)  # closes the drop candle
+    opened = poll(control.positions, lambda p: BOT_SYMBOL in p, BOT_WAIT_S)
+    assert BOT_SYMBOL in opened, f"the series should fire: {feeder.analysis(BOT_SYMBOL)}"
+    time.sleep(0.3)  # the other bot decided on the same close
+    assert BOT_SYMBOL not in lost_today.positions()
+    assert [o["symbol"] for o in lost_today.orders()] == ["BTCUSDT"]  # its own, by hand
+
+
 # A bot's order is placed asynchronously; candles can close again before it is filled (a replay
 # feed, a slow store, a burst of ticks). The bot must still open one position per symbol, not one
 # per candle close. The ticks after the decision are pipelined on one connection so the next
