@@ -354,6 +354,20 @@ int run_serve(const Config& config) {
         const auto symbols = domain::SymbolCatalog::default_catalog()
                                  .only(config.market.symbols)
                                  .value_or(domain::SymbolCatalog::default_catalog());
+        // A symbol left out of market.symbols gets no more prices: positions and orders still
+        // held in it could never be closed, stopped or filled.
+        std::vector<std::string> stranded;
+        for (auto& symbol : store.held_symbols()) {
+            if (symbols.find(symbol) == nullptr) {
+                stranded.push_back(std::move(symbol));
+            }
+        }
+        if (!stranded.empty()) {
+            log->error(
+                R"("msg":"market.symbols leaves out symbols with open positions or orders","symbols":"{}")",
+                fmt::join(stranded, ","));
+            return kExitUsage;
+        }
         std::unique_ptr<ports::Feed> external_feed;  // replay or the live exchange stream
         api::OpsContext ops{
             instance,
@@ -398,20 +412,6 @@ int run_serve(const Config& config) {
         }
         // The instance whose feed drives the cluster's prices (the only one, alone).
         const auto leads = [&partition] { return !partition || partition->leads_feed(); };
-        // A symbol left out of market.symbols gets no more prices: positions and orders still
-        // held in it could never be closed, stopped or filled.
-        std::vector<std::string> stranded;
-        for (auto& symbol : store.held_symbols()) {
-            if (symbols.find(symbol) == nullptr) {
-                stranded.push_back(std::move(symbol));
-            }
-        }
-        if (!stranded.empty()) {
-            log->error(
-                R"("msg":"market.symbols leaves out symbols with open positions or orders","symbols":"{}")",
-                fmt::join(stranded, ","));
-            return kExitUsage;
-        }
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         engine::BotService bots(trading);
