@@ -349,11 +349,13 @@ int run_serve(const Config& config) {
         const bool manual_prices = config.market.source == "manual";
         const auto stale_after_ms =
             std::max<std::int64_t>(5000, 10LL * config.market.tick_interval_ms);
-        // The symbols traded and fed (checked with the rest of the configuration); what
-        // refers to them goes before them.
-        const auto symbols = domain::SymbolCatalog::default_catalog()
-                                 .only(config.market.symbols)
-                                 .value_or(domain::SymbolCatalog::default_catalog());
+        // The symbols traded and fed; what refers to them goes after them.
+        auto listed = domain::SymbolCatalog::default_catalog().only(config.market.symbols);
+        if (!listed) {
+            log->error(R"("msg":"market.symbols","error":"{}")", listed.error());
+            return kExitUsage;
+        }
+        const auto symbols = std::move(*listed);
         // A symbol left out of market.symbols gets no more prices: positions and orders still
         // held in it could never be closed, stopped or filled.
         std::vector<std::string> stranded;

@@ -118,6 +118,9 @@ void PgStore::change_bot(
         // only if no other change added them meanwhile, else the change starts over on those.
         for (int attempt = 0;; ++attempt) {
             Transaction tx(*connection);
+            // A request waits this long at most behind another change of the user's settings,
+            // then is told to retry (503).
+            connection->exec("SET LOCAL lock_timeout = '5s'");
             const auto held = connection->run(kHoldBot, Params::of(user_id));
             std::optional<ports::StoredBot> stored;
             if (held.rows() > 0) {
