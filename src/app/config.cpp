@@ -19,6 +19,7 @@
 
 #include "adapters/redis/redis_connection.hpp"
 #include "domain/symbol.hpp"
+#include "domain/text_list.hpp"
 #include "net/trusted_proxies.hpp"
 
 #include <toml++/toml.h>
@@ -143,14 +144,12 @@ std::optional<std::string> check_postgres_url(std::string_view value) {
     return std::nullopt;
 }
 
-// Comma-separated URLs, or empty.
+// Comma-separated URLs, or empty (empty items are left out, as the store does).
 std::optional<std::string> check_postgres_urls(std::string_view value) {
-    while (!value.empty()) {
-        const auto comma = value.find(',');
-        if (auto error = check_postgres_url(value.substr(0, comma))) {
+    for (const auto url : domain::split_list(value)) {
+        if (auto error = url.empty() ? std::nullopt : check_postgres_url(url)) {
             return error;
         }
-        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
     }
     return std::nullopt;
 }

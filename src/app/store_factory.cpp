@@ -2,6 +2,7 @@
 
 #include "adapters/postgres/pg_store.hpp"
 #include "adapters/sqlite/sqlite_store.hpp"
+#include "domain/text_list.hpp"
 
 namespace botcore {
 
@@ -9,12 +10,10 @@ namespace {
 
 std::vector<std::string> split_urls(std::string_view text) {
     std::vector<std::string> out;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        if (auto url = text.substr(0, comma); !url.empty()) {
+    for (const auto url : domain::split_list(text)) {
+        if (!url.empty()) {
             out.emplace_back(url);
         }
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     }
     return out;
 }

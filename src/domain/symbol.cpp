@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "domain/text_list.hpp"
+
 namespace botcore::domain {
 namespace {
 
@@ -35,19 +37,12 @@ const SymbolCatalog& SymbolCatalog::default_catalog() {
 }
 
 std::expected<SymbolCatalog, std::string> SymbolCatalog::only(std::string_view names) const {
-    const auto trim = [](std::string_view text) {
-        const auto first = text.find_first_not_of(' ');
-        return first == std::string_view::npos
-                   ? std::string_view{}
-                   : text.substr(first, text.find_last_not_of(' ') - first + 1);
-    };
-    if (trim(names).empty()) {
+    const auto listed = split_list(names);
+    if (listed.empty()) {
         return *this;
     }
     std::vector<SymbolSpec> chosen;
-    for (;;) {
-        const auto comma = names.find(',');
-        const auto name = trim(names.substr(0, comma));
+    for (const auto name : listed) {
         const auto* spec = find(name);
         if (spec == nullptr) {
             return std::unexpected("'" + std::string(name) + "' is not a symbol of the catalog");
@@ -56,10 +51,6 @@ std::expected<SymbolCatalog, std::string> SymbolCatalog::only(std::string_view n
             return std::unexpected("'" + std::string(name) + "' is listed twice");
         }
         chosen.push_back(*spec);
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        names.remove_prefix(comma + 1);
     }
     return SymbolCatalog(std::move(chosen));
 }

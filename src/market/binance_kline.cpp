@@ -9,6 +9,8 @@
 #include <charconv>
 #include <vector>
 
+#include "domain/text_list.hpp"
+
 namespace botcore::market {
 
 using domain::Decimal;
@@ -42,17 +44,6 @@ constexpr std::array<std::string_view, 16> kIntervals{"1s", "1m", "3m", "5m", "1
 
 KlineError error(std::string_view field, std::string message) {
     return KlineError{std::string(field), std::move(message)};
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                             text.back() == '\n')) {
-        text.remove_suffix(1);
-    }
-    return text;
 }
 
 std::optional<std::int64_t> parse_count(std::string_view text) {
@@ -303,22 +294,14 @@ bool is_kline_interval(std::string_view interval) {
 std::expected<std::optional<Kline>, KlineError> parse_kline_csv(std::string_view line,
                                                                 std::string_view symbol,
                                                                 std::string_view interval) {
-    line = trim(line);
+    line = domain::trim(line);
     if (line.empty()) {
         return std::nullopt;
     }
     if (std::isalpha(static_cast<unsigned char>(line.front()))) {
         return std::nullopt;  // the header ("open_time,open,...")
     }
-    std::vector<std::string_view> cells;
-    for (std::size_t start = 0;;) {
-        const auto comma = line.find(',', start);
-        cells.push_back(trim(line.substr(start, comma - start)));
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        start = comma + 1;
-    }
+    const auto cells = domain::split_list(line);
     if (cells.size() < kRequiredCsvColumns) {
         return std::unexpected(error(kCsvColumns[cells.size()],
                                      "missing column " + std::to_string(cells.size() + 1) + " (" +

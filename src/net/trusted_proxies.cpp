@@ -6,6 +6,8 @@
 #include <charconv>
 #include <optional>
 
+#include "domain/text_list.hpp"
+
 namespace botcore::net {
 namespace {
 
@@ -13,14 +15,6 @@ struct Address {
     bool v6 = false;
     std::array<std::uint8_t, 16> bytes{};
 };
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 std::optional<Address> parse_address(std::string_view text) {
     if (text.size() > INET6_ADDRSTRLEN) {
@@ -64,10 +58,7 @@ bool prefix_matches(const std::array<std::uint8_t, 16>& a, const std::array<std:
 
 std::expected<TrustedProxies, std::string> TrustedProxies::parse(std::string_view list) {
     TrustedProxies out;
-    while (!trim(list).empty()) {
-        const auto comma = list.find(',');
-        const auto entry = trim(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    for (const auto entry : domain::split_list(list)) {
         if (entry.empty()) {
             continue;  // "a, b," or "a,,b"
         }
@@ -96,7 +87,7 @@ std::expected<TrustedProxies, std::string> TrustedProxies::parse(std::string_vie
 }
 
 bool TrustedProxies::contains(std::string_view text) const {
-    const auto address = parse_address(trim(text));
+    const auto address = parse_address(domain::trim(text));
     if (!address) {
         return false;
     }
@@ -115,7 +106,7 @@ std::string TrustedProxies::client_address(std::string_view peer,
     while (contains(client)) {
         const auto comma = forwarded_for.rfind(',');
         const bool last = comma == std::string_view::npos;
-        const auto hop = trim(last ? forwarded_for : forwarded_for.substr(comma + 1));
+        const auto hop = domain::trim(last ? forwarded_for : forwarded_for.substr(comma + 1));
         if (!parse_address(hop)) {
             break;  // none left, or not an address: the trusted proxy is as far as we can see
         }

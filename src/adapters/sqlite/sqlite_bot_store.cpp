@@ -2,6 +2,18 @@
 #include "adapters/sqlite/sqlite_store.hpp"
 
 namespace botcore::adapters::sqlite {
+namespace {
+
+std::optional<ports::StoredBot> read_bot(Connection& c, std::string_view user_id) {
+    auto s = c.prepare("SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = ?");
+    s.bind(1, user_id);
+    if (!s.step()) {
+        return std::nullopt;
+    }
+    return ports::StoredBot{s.text(0), s.text(1), s.integer(2)};
+}
+
+}  // namespace
 
 void SqliteStore::change_bot(
     const std::string& user_id,
@@ -11,16 +23,7 @@ void SqliteStore::change_bot(
     // The writer's transaction: changes of one batch see one another's, in turn.
     committer_->submit(
         [user_id, change = std::move(change)](Connection& c) {
-            std::optional<ports::StoredBot> stored;
-            {
-                auto s = c.prepare(
-                    "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = ?");
-                s.bind(1, std::string_view(user_id));
-                if (s.step()) {
-                    stored = ports::StoredBot{s.text(0), s.text(1), s.integer(2)};
-                }
-            }
-            const auto bot = change(stored);
+            const auto bot = change(read_bot(c, user_id));
             if (!bot) {
                 return;
             }
@@ -28,7 +31,7 @@ void SqliteStore::change_bot(
                  "INSERT INTO bot_settings (user_id, settings, updated_ms) VALUES (?, ?, ?) "
                  "ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings, "
                  "updated_ms = excluded.updated_ms")
-                .bind_all(std::string_view(bot->user_id), std::string_view(bot->settings_json),
+                .bind_all(std::string_view(user_id), std::string_view(bot->settings_json),
                           bot->updated_ms)
                 .step();
         },
@@ -37,13 +40,7 @@ void SqliteStore::change_bot(
 
 std::optional<ports::StoredBot> SqliteStore::find_bot(std::string_view user_id) {
     auto connection = reader();
-    auto s = connection->prepare(
-        "SELECT user_id, settings, updated_ms FROM bot_settings WHERE user_id = ?");
-    s.bind(1, user_id);
-    if (!s.step()) {
-        return std::nullopt;
-    }
-    return ports::StoredBot{s.text(0), s.text(1), s.integer(2)};
+    return read_bot(*connection, user_id);
 }
 
 std::vector<ports::StoredBot> SqliteStore::all_bots() {

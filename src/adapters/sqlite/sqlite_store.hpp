@@ -97,6 +97,7 @@ class SqliteStore final : public ports::StoreEngine {
         ReaderLease(const ReaderLease&) = delete;
         ReaderLease& operator=(const ReaderLease&) = delete;
         Connection* operator->() const { return connection_; }
+        Connection& operator*() const { return *connection_; }
 
       private:
         SqliteStore& store_;
