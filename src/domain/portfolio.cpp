@@ -89,6 +89,10 @@ Changes finish(Command& c, const PortfolioState& before) {
         const auto open = std::find_if(c.next.open_orders.begin(), c.next.open_orders.end(),
                                        [&](const Order& o) { return o.id == id; });
         c.changes.orders.push_back(open != c.next.open_orders.end() ? *open : c.finished.at(id));
+        if (std::none_of(before.open_orders.begin(), before.open_orders.end(),
+                         [&](const Order& o) { return o.id == id; })) {
+            c.changes.created_orders.push_back(id);
+        }
     }
     for (const auto& symbol : c.touched_symbols) {
         if (const auto it = c.next.positions.find(symbol); it != c.next.positions.end()) {

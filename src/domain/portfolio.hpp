@@ -61,10 +61,11 @@ struct ProtectionUpdate {
 
 // What one command changed, so the caller can persist exactly that in one transaction.
 struct Changes {
-    std::vector<Order> orders;        // created or changed orders, final state; place_order's
-                                      // own order comes first
-    std::vector<Fill> fills;          // each fill's fee was charged exactly once
-    std::vector<Position> positions;  // opened or changed positions, state after
+    std::vector<Order> orders;  // created or changed orders, final state; place_order's
+                                // own order comes first
+    std::vector<std::string> created_orders;    // the ids among orders that are new
+    std::vector<Fill> fills;                    // each fill's fee was charged exactly once
+    std::vector<Position> positions;            // opened or changed positions, state after
     std::vector<std::string> closed_positions;  // symbols whose position no longer exists
     std::vector<Trade> trades;
     std::vector<FundingPayment> funding;

@@ -50,6 +50,7 @@ void append_all(std::vector<T>& into, std::vector<T>&& from) {
 
 void append(domain::Changes& into, domain::Changes&& from) {
     append_all(into.orders, std::move(from.orders));
+    append_all(into.created_orders, std::move(from.created_orders));
     append_all(into.fills, std::move(from.fills));
     append_all(into.positions, std::move(from.positions));
     append_all(into.closed_positions, std::move(from.closed_positions));

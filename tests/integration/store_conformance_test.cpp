@@ -355,6 +355,50 @@ TEST_P(StoreConformance, AFilledOrderKeepsItsFillAndLeavesTheOpenBook) {
     EXPECT_TRUE(store().load_portfolio("u1")->positions.empty());
     EXPECT_TRUE(store().users_with_open_books().empty());
     EXPECT_TRUE(store().held_symbols().empty());
+    EXPECT_EQ(store().open_positions(), 0);
+    // Opened again: the new position, nothing of the old.
+    auto again = position("u1", "BTCUSDT");
+    again.side = domain::PositionSide::kLong;
+    again.quantity = Decimal::from_units(9);
+    again.take_profit.reset();
+    again.trade_id = "pos-again";
+    again.opened_ms = 5000;
+    again.updated_ms = 5000;
+    ASSERT_EQ(commit(write_of("u1", {.positions = {again}})), nullptr);
+    EXPECT_EQ(store().load_portfolio("u1")->positions.at("BTCUSDT"), again);
+    EXPECT_EQ(store().users_with_open_books(), std::vector<std::string>{"u1"});
+    EXPECT_EQ(store().held_symbols(), std::vector<std::string>{"BTCUSDT"});
+    EXPECT_EQ(store().open_positions(), 1);
+}
+
+// A new order is inserted, never written over one that exists: a clash of ids fails that write
+// alone, whatever else is committed with it.
+TEST_P(StoreConformance, ANewOrderWhoseIdIsTakenFailsAloneAndChangesNothing) {
+    add_user("u1", "a@b.co");
+    add_user("u2", "c@d.co");
+    const auto first = order("u1", "o1", 1000);
+    ASSERT_EQ(commit(write_of("u1", {.orders = {first}, .created_orders = {"o1"}})), nullptr);
+
+    auto clash = order("u1", "o1", 2000, domain::OrderStatus::kOpen);
+    auto duplicate = write_of("u1", {.orders = {clash}, .created_orders = {"o1"}});
+    duplicate.revision = 1;
+    std::promise<std::exception_ptr> duplicate_outcome;
+    std::promise<std::exception_ptr> other_outcome;
+    store().commit(duplicate, [&](std::exception_ptr e) { duplicate_outcome.set_value(e); });
+    store().commit(write_of("u2", {.orders = {order("u2", "o9", 1000)}, .created_orders = {"o9"}}),
+                   [&](std::exception_ptr e) { other_outcome.set_value(e); });
+    EXPECT_NE(duplicate_outcome.get_future().get(), nullptr);
+    EXPECT_EQ(other_outcome.get_future().get(), nullptr);
+    EXPECT_EQ(store().find_order("u1", "o1"), first);
+    EXPECT_TRUE(store().load_portfolio("u1")->open_orders.empty());
+    EXPECT_EQ(store().load_portfolio("u1")->revision, 1);
+    EXPECT_EQ(store().find_order("u2", "o9"), order("u2", "o9", 1000));
+    // The same order changed (not new) is written over, as before.
+    clash.created_ms = 1000;
+    duplicate.changes.created_orders.clear();
+    duplicate.changes.orders = {clash};
+    EXPECT_EQ(commit(duplicate), nullptr);
+    EXPECT_EQ(store().find_order("u1", "o1"), clash);
 }
 
 TEST_P(StoreConformance, UsersCannotReadEachOthersOrders) {

@@ -173,6 +173,26 @@ TEST(PortfolioOrders, RestingLimitFillsAtItsPriceAsMakerWhenCrossed) {
     EXPECT_EQ(p.view()->reserved_margin, d("0"));
 }
 
+// The store inserts new orders and updates the others: each command says which are new.
+TEST(PortfolioOrders, OnlyTheOrderACommandPlacesIsReportedAsCreated) {
+    Portfolio p = exact();
+    const auto rested = p.place_order(limit(Side::kBuy, "0.1", "49000"), d("50000"), 1000);
+    ASSERT_TRUE(rested);
+    EXPECT_EQ(rested->created_orders, std::vector<std::string>{rested->orders[0].id});
+    const auto market_order = p.place_order(market(Side::kBuy, "0.1"), d("50000"), 1500);
+    ASSERT_TRUE(market_order);
+    EXPECT_EQ(market_order->created_orders, std::vector<std::string>{market_order->orders[0].id});
+    const auto filled = p.on_price("BTCUSDT", d("48900"), 2000);
+    ASSERT_EQ(filled.orders.size(), 1u);
+    EXPECT_TRUE(filled.created_orders.empty());
+    const auto again = p.place_order(limit(Side::kBuy, "0.1", "48000"), d("48900"), 3000);
+    ASSERT_TRUE(again);
+    const auto cancelled = p.cancel_order(again->orders[0].id, 4000);
+    ASSERT_TRUE(cancelled);
+    ASSERT_EQ(cancelled->orders.size(), 1u);
+    EXPECT_TRUE(cancelled->created_orders.empty());
+}
+
 TEST(PortfolioOrders, MarketableLimitFillsAsTakerButNeverBeyondItsPrice) {
     Portfolio p(account_with(), counter_ids());
     // slipped price would be 50,005.5 (see above); the limit caps it at 50,001

@@ -209,6 +209,14 @@ CREATE TABLE book_changes (
 CREATE INDEX book_changes_xid ON book_changes (xid);
 )sql";
 
+// No query reads trades by entry time, by symbol across users or by status: every read is by user
+// and id (the primary key). These indexes only cost each trade's insert three more index writes.
+constexpr const char* kDropUnusedTradeIndexes = R"sql(
+DROP INDEX trades_user_time;
+DROP INDEX trades_symbol_time;
+DROP INDEX trades_user_status_time;
+)sql";
+
 struct Migration {
     int version;
     const char* name;
@@ -220,6 +228,7 @@ constexpr std::array kMigrations{
     Migration{2, "bot_settings", kBotSettings},
     Migration{3, "account_revision", kAccountRevision},
     Migration{4, "book_changes", kBookChanges},
+    Migration{5, "drop_unused_trade_indexes", kDropUnusedTradeIndexes},
 };
 
 // Any constant shared by every instance: the key of the advisory lock held while migrating.

@@ -1,5 +1,7 @@
 // PgStore's TradingStore half: books, write-through of command changes (group commit) and
 // keyset-paginated history.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "adapters/postgres/pg_store.hpp"
@@ -125,8 +127,9 @@ constexpr Sql kLoadAccount{
     "SELECT currency, initial_balance, balance, realized_pnl, fees_paid, funding_paid, "
     "maker_fee_rate, taker_fee_rate, revision FROM accounts WHERE user_id = $1"};
 constexpr Sql kBookRevision{"book_revision", "SELECT revision FROM accounts WHERE user_id = $1"};
-constexpr Sql kLoadPositions{
-    "load_positions", "SELECT " BOTCORE_POSITION_COLUMNS " FROM positions WHERE user_id = $1"};
+constexpr Sql kLoadPositions{"load_positions",
+                             "SELECT " BOTCORE_POSITION_COLUMNS
+                             " FROM positions WHERE user_id = $1 AND quantity <> 0"};
 constexpr Sql kLoadOpenOrders{"load_open_orders",
                               "SELECT " BOTCORE_ORDER_COLUMNS
                               " FROM orders WHERE user_id = $1 AND status = 'open' "
@@ -145,26 +148,36 @@ constexpr Sql kLoadOpenOrders{"load_open_orders",
     "average_price = EXCLUDED.average_price, fees = EXCLUDED.fees, "                 \
     "reserved_margin = EXCLUDED.reserved_margin, updated_ms = EXCLUDED.updated_ms, " \
     "liquidity = COALESCE(EXCLUDED.liquidity, orders.liquidity)"
-constexpr Sql kWriteOrders{
-    "write_orders", BOTCORE_ORDER_INSERT
-    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-    "$6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::int[], "
-    "$12::boolean[], $13::boolean[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], "
-    "$18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], "
-    "$23::text[])" BOTCORE_ORDER_UPSERT};
+#define BOTCORE_ORDER_ROWS                                                                         \
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "            \
+    "$6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::int[], "              \
+    "$12::boolean[], $13::boolean[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], " \
+    "$18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::text[])"
+#define BOTCORE_ORDER_VALUES                                                               \
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, " \
+    "$18, $19, $20, $21, $22, $23)"
+// A new order is a plain insert: an id already taken fails the write rather than overwriting
+// that order, and the insert skips the upsert's probe of the primary key.
+constexpr Sql kInsertOrders{"insert_orders", BOTCORE_ORDER_INSERT BOTCORE_ORDER_ROWS};
+constexpr Sql kInsertOrder{"insert_order", BOTCORE_ORDER_INSERT BOTCORE_ORDER_VALUES,
+                           &kInsertOrders, 2, 1};
+constexpr Sql kWriteOrders{"write_orders",
+                           BOTCORE_ORDER_INSERT BOTCORE_ORDER_ROWS BOTCORE_ORDER_UPSERT};
 constexpr Sql kWriteOrder{"write_order",
-                          BOTCORE_ORDER_INSERT
-                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                          "$15, $16, $17, $18, $19, $20, $21, $22, $23)" BOTCORE_ORDER_UPSERT,
-                          &kWriteOrders, 2, 1};
+                          BOTCORE_ORDER_INSERT BOTCORE_ORDER_VALUES BOTCORE_ORDER_UPSERT,
+                          &kWriteOrders, 3, 1};
 
-constexpr Sql kDeletePositions{
-    "delete_positions",
-    "DELETE FROM positions p USING unnest($1::text[], $2::text[]) AS v (user_id, symbol) "
-    "WHERE p.user_id = v.user_id AND p.symbol = v.symbol"};
-constexpr Sql kDeletePosition{"delete_position",
-                              "DELETE FROM positions WHERE user_id = $1 AND symbol = $2",
-                              &kDeletePositions, 3, 0};
+// A closed position's row stays, flat (quantity 0), and every read leaves flat rows out. Opening
+// that symbol again updates the row in place (a HOT update: no new index entry, no foreign-key
+// check) instead of inserting a row beside the dead one, so a user trading the same symbols
+// does not grow the table and its index between vacuums.
+constexpr Sql kClosePositions{
+    "close_positions",
+    "UPDATE positions p SET quantity = 0 FROM unnest($1::text[], $2::text[]) AS v (user_id, "
+    "symbol) WHERE p.user_id = v.user_id AND p.symbol = v.symbol"};
+constexpr Sql kClosePosition{"close_position",
+                             "UPDATE positions SET quantity = 0 WHERE user_id = $1 AND symbol = $2",
+                             &kClosePositions, 4, 0};
 
 #define BOTCORE_POSITION_UPSERT                                                                \
     " ON CONFLICT (user_id, symbol) DO UPDATE SET side = EXCLUDED.side, "                      \
@@ -185,7 +198,7 @@ constexpr Sql kWritePosition{"write_position",
                              "INSERT INTO positions (" BOTCORE_POSITION_COLUMNS
                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
                              "$14, $15, $16)" BOTCORE_POSITION_UPSERT,
-                             &kWritePositions, 4, 0};
+                             &kWritePositions, 5, 0};
 
 constexpr Sql kWriteTrades{
     "write_trades",
@@ -197,7 +210,7 @@ constexpr Sql kWriteTrade{"write_trade",
                           "INSERT INTO trades (" BOTCORE_TRADE_COLUMNS
                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
                           "$14)",
-                          &kWriteTrades, 5, 1};
+                          &kWriteTrades, 6, 1};
 
 // The primary key (user, symbol, period) makes a second charge for a period fail the whole
 // command instead of charging twice.
@@ -210,7 +223,7 @@ constexpr Sql kWriteFundings{
     "$6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])"};
 constexpr Sql kWriteFunding{"write_funding",
                             BOTCORE_FUNDING_INSERT "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            &kWriteFundings, 6, 0};
+                            &kWriteFundings, 7, 0};
 
 // Advances each book's revision if it is still the one its write is based on; otherwise the
 // statement fails (botcore_stale_write) and the batch is retried command by command, so only the
@@ -245,7 +258,7 @@ constexpr Sql kRecordBookChanges{"record_book_changes",
 constexpr Sql kRecordBookChange{"record_book_change",
                                 "INSERT INTO book_changes (users, revisions, source) "
                                 "VALUES (ARRAY[$1::text], ARRAY[$2::bigint], $3)",
-                                &kRecordBookChanges, 7, 0};
+                                &kRecordBookChanges, 8, 0};
 
 constexpr Sql kFindOrder{
     "find_order", "SELECT " BOTCORE_ORDER_COLUMNS " FROM orders WHERE user_id = $1 AND id = $2"};
@@ -273,16 +286,18 @@ constexpr Sql kAllTrades{"all_trades",
                          "SELECT " BOTCORE_TRADE_COLUMNS
                          ", a.revision FROM (SELECT revision FROM accounts WHERE user_id = $1) a "
                          "LEFT JOIN trades ON trades.user_id = $1 ORDER BY exit_time, id"};
-constexpr Sql kOpenBooks{
-    "open_books",
-    "SELECT user_id FROM positions UNION SELECT user_id FROM orders WHERE status = 'open'"};
-constexpr Sql kOpenPositions{"open_positions", "SELECT COUNT(*) FROM positions"};
+constexpr Sql kOpenBooks{"open_books",
+                         "SELECT user_id FROM positions WHERE quantity <> 0 UNION "
+                         "SELECT user_id FROM orders WHERE status = 'open'"};
+constexpr Sql kOpenPositions{"open_positions",
+                             "SELECT COUNT(*) FROM positions WHERE quantity <> 0"};
 constexpr Sql kHeldSymbols{"held_symbols",
-                           "SELECT symbol FROM positions UNION "
+                           "SELECT symbol FROM positions WHERE quantity <> 0 UNION "
                            "SELECT symbol FROM orders WHERE status = 'open' ORDER BY 1"};
 
-Command order_command(const domain::Order& o, std::optional<domain::Liquidity> liquidity) {
-    return {&kWriteOrder,
+Command order_command(const domain::Order& o, std::optional<domain::Liquidity> liquidity,
+                      bool created) {
+    return {created ? &kInsertOrder : &kWriteOrder,
             Params::of(
                 o.id, o.user_id, o.client_order_id, o.symbol, to_string(o.side), to_string(o.type),
                 to_string(o.status), o.quantity.units(), units(o.price), units(o.stop_price),
@@ -319,17 +334,25 @@ std::vector<Command> write_commands(const ports::TradingWrite& write, const std:
         {&kWriteAccount, Params::of(a.balance.units(), a.realized_pnl.units(), a.fees_paid.units(),
                                     a.funding_paid.units(), a.initial_balance.units(), now_ms,
                                     a.user_id, write.revision)});
-    for (const auto& order : changes.orders) {
-        std::optional<domain::Liquidity> liquidity;
-        for (const auto& fill : changes.fills) {
-            if (fill.order_id == order.id) {
-                liquidity = fill.liquidity;
+    const auto is_created = [&](const domain::Order& order) {
+        return std::ranges::find(changes.created_orders, order.id) != changes.created_orders.end();
+    };
+    for (const bool created : {true, false}) {  // in rank order: new orders first
+        for (const auto& order : changes.orders) {
+            if (is_created(order) != created) {
+                continue;
             }
+            std::optional<domain::Liquidity> liquidity;
+            for (const auto& fill : changes.fills) {
+                if (fill.order_id == order.id) {
+                    liquidity = fill.liquidity;
+                }
+            }
+            out.push_back(order_command(order, liquidity, created));
         }
-        out.push_back(order_command(order, liquidity));
     }
     for (const auto& symbol : changes.closed_positions) {
-        out.push_back({&kDeletePosition, Params::of(user_id, symbol)});
+        out.push_back({&kClosePosition, Params::of(user_id, symbol)});
     }
     for (const auto& position : changes.positions) {
         out.push_back(position_command(position));

@@ -1,5 +1,7 @@
 // SqliteStore's TradingStore half: books, write-through of command changes (group commit)
 // and keyset-paginated history.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "adapters/sqlite/sqlite_store.hpp"
@@ -153,19 +155,25 @@ void write_account(Connection& c, const domain::Account& a, std::int64_t now_ms,
     }
 }
 
-void write_order(Connection& c, const domain::Order& o,
-                 std::optional<domain::Liquidity> liquidity) {
-    auto stmt = c.prepare(
-        "INSERT INTO orders (id, user_id, client_order_id, symbol, side, type, status, quantity, "
-        "price, stop_price, leverage, reduce_only, triggered, filled_quantity, average_price, "
-        "fees, "
-        "stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms, "
-        "liquidity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (user_id, id) DO UPDATE SET status = excluded.status, "
-        "triggered = excluded.triggered, filled_quantity = excluded.filled_quantity, "
-        "average_price = excluded.average_price, fees = excluded.fees, "
-        "reserved_margin = excluded.reserved_margin, updated_ms = excluded.updated_ms, "
-        "liquidity = COALESCE(excluded.liquidity, liquidity)");
+#define BOTCORE_ORDER_INSERT                                                                     \
+    "INSERT INTO orders (id, user_id, client_order_id, symbol, side, type, status, quantity, "   \
+    "price, stop_price, leverage, reduce_only, triggered, filled_quantity, average_price, "      \
+    "fees, stop_loss, take_profit, trailing_stop_pct, reserved_margin, created_ms, updated_ms, " \
+    "liquidity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+// A new order is a plain insert: an id already taken fails the write rather than overwriting
+// that order.
+constexpr const char* kInsertOrder = BOTCORE_ORDER_INSERT;
+constexpr const char* kWriteOrder = BOTCORE_ORDER_INSERT
+    " ON CONFLICT (user_id, id) DO UPDATE SET status = excluded.status, "
+    "triggered = excluded.triggered, filled_quantity = excluded.filled_quantity, "
+    "average_price = excluded.average_price, fees = excluded.fees, "
+    "reserved_margin = excluded.reserved_margin, updated_ms = excluded.updated_ms, "
+    "liquidity = COALESCE(excluded.liquidity, liquidity)";
+#undef BOTCORE_ORDER_INSERT
+
+void write_order(Connection& c, const domain::Order& o, std::optional<domain::Liquidity> liquidity,
+                 bool created) {
+    auto stmt = c.prepare(created ? kInsertOrder : kWriteOrder);
     stmt.bind(1, o.id).bind(2, o.user_id);
     bind_optional(stmt, 3, o.client_order_id);
     stmt.bind(4, o.symbol)
@@ -231,7 +239,9 @@ void write_changes(Connection& c, const ports::TradingWrite& write) {
                 liquidity = fill.liquidity;
             }
         }
-        write_order(c, order, liquidity);
+        write_order(
+            c, order, liquidity,
+            std::ranges::find(changes.created_orders, order.id) != changes.created_orders.end());
     }
     for (const auto& symbol : changes.closed_positions) {
         c.prepare("DELETE FROM positions WHERE user_id = ? AND symbol = ?")
