@@ -77,9 +77,11 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
         }
         const auto update =
             analysis_.on_candle_closed(tick.symbol, closed.interval, closed.candle, tick.ts_ms);
-        store_.save_analysis(tick.symbol, {update.snapshot.computed_ms,
-                                           update.snapshot.computed_ms + api::kSignalTtlMs,
-                                           api::signal_json(tick.symbol, update.snapshot, true)});
+        // computed_ms is the closing tick's time; the hour it is cached runs on the clock, also
+        // for ticks of the past (a replay, manual prices).
+        store_.save_analysis(tick.symbol,
+                             {update.snapshot.computed_ms, trading_.now_ms() + api::kSignalTtlMs,
+                              api::signal_json(tick.symbol, update.snapshot, true)});
         const auto& signal = update.snapshot.signal;
         if (auto signals = realtime::signals_channel(tick.symbol); hub_.has_subscribers(signals)) {
             batch.emplace_back(std::move(signals),

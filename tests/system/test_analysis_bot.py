@@ -359,6 +359,17 @@ def test_the_signal_computed_on_the_last_candle_close_is_served_cached_with_that
     assert body["computed_ms"] == last_closing_ts, (body["computed_ms"], last_closing_ts)
 
 
+def test_a_signal_computed_on_ticks_stamped_hours_ago_is_cached_for_an_hour_from_now(server):
+    user = User(server)
+    two_hours_ago = (now_ms() - 2 * HOUR_MS) // HOUR_MS * HOUR_MS
+    user.tick("NEARUSDT", "5.1", two_hours_ago + 10_000)
+    user.tick("NEARUSDT", "5.2", two_hours_ago + MINUTE_MS + 10_000)  # closes the 1m candle
+    first = user.analysis("NEARUSDT")
+    assert first["cached"] is True, first
+    assert first["computed_ms"] == two_hours_ago + MINUTE_MS + 10_000, first
+    assert user.analysis("NEARUSDT") == first
+
+
 # ====================================================================== signals channel
 
 
