@@ -173,21 +173,20 @@ void BotService::on_trades(const std::string& user_id, const std::vector<domain:
 }
 
 void BotService::count(Bot& bot, const std::vector<domain::Trade>& trades) {
-    constexpr std::size_t kRemembered = 256;
     for (const auto& trade : trades) {
-        if (std::find(bot.counted_ids.begin(), bot.counted_ids.end(), trade.id) !=
-            bot.counted_ids.end()) {
+        if (!bot.counted.emplace(trade.id, trade.closed_ms).second) {
             continue;
-        }
-        bot.counted_ids.push_back(trade.id);
-        if (bot.counted_ids.size() > kRemembered) {
-            bot.counted_ids.pop_front();
         }
         bot.counted_until_ms = std::max(bot.counted_until_ms, trade.closed_ms);
         if (const auto net = domain::checked_sub(trade.realized_pnl, trade.fees)) {
             analysis::record_trade_result(bot.state, bot.settings, *net, trade.closed_ms);
         }
     }
+    // catch_up never reads these again: however many trades closed in the last minute, each
+    // is remembered until it is out of the reread window, and no longer.
+    std::erase_if(bot.counted, [&](const auto& entry) {
+        return entry.second < bot.counted_until_ms - kOverlapMs;
+    });
 }
 
 void BotService::changed_elsewhere(const std::string& user_id) {
@@ -202,9 +201,6 @@ void BotService::changed_elsewhere(const std::string& user_id) {
 }
 
 void BotService::catch_up(const std::string& user_id) {
-    // A trade closed elsewhere may be announced after a later one was counted here (or the
-    // instances' clocks differ a little): the read goes back a minute, and ids dedupe.
-    constexpr std::int64_t kOverlapMs = 60'000;
     std::int64_t from_ms = 0;
     {
         std::lock_guard lock(mutex_);

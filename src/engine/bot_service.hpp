@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -66,12 +65,17 @@ class BotService {
         std::set<std::string, std::less<>> in_flight;
         // Trades closed before this are history (see set()).
         std::int64_t counting_since_ms = 0;
-        // The newest trade counted (closed_ms) and the latest ids, so that a trade both
-        // reported here and read back from the store counts once.
+        // The newest trade counted (closed_ms), and the trades counted (id -> closed_ms) that
+        // catch_up may read again, so that a trade both reported here and read back from the
+        // store counts once.
         std::int64_t counted_until_ms = 0;
-        std::deque<std::string> counted_ids;
+        std::unordered_map<std::string, std::int64_t> counted;
         bool changed_elsewhere = false;
     };
+    // A trade closed elsewhere may be announced after a later one was counted here (or the
+    // instances' clocks differ a little): catch_up reads back this far before the newest trade
+    // counted, and ids dedupe.
+    static constexpr std::int64_t kOverlapMs = 60'000;
     void count(Bot& bot, const std::vector<domain::Trade>& trades);  // lock held
     // Reads the trades another instance may have closed, if it changed the book.
     void catch_up(const std::string& user_id);

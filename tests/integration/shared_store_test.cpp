@@ -236,6 +236,51 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
     store().flush();  // the order's answer reaches `bots` before it goes
 }
 
+// Hundreds of trades closed within the minute that a bot reads back after a change elsewhere:
+// each counts once toward the daily loss, however many there are.
+TEST_P(SharedStoreTest, ABotCountsEachOfManyTradesClosedWithinAMinuteOnce) {
+    constexpr int kTrips = 300;
+    constexpr int kFirst = 44;
+    for (int i = 0; i < kTrips; ++i) {  // 12 s on the clock in all
+        b.price("ETHUSDT", "2000", clock.now_ms());
+        ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
+        clock.advance_ms(20);
+        b.price("ETHUSDT", "1990", clock.now_ms());
+        ASSERT_TRUE(b.market(domain::Side::kSell, "1").has_value());
+        clock.advance_ms(20);
+    }
+    const auto trades = store().all_trades("u1").trades;
+    ASSERT_EQ(trades.size(), static_cast<std::size_t>(kTrips));
+    double lost = 0;   // the day's loss, net of fees
+    double first = 0;  // of which the first kFirst trades
+    for (std::size_t i = 0; i < trades.size(); ++i) {
+        const auto units =
+            static_cast<double>(trades[i].fees.units() - trades[i].realized_pnl.units());
+        lost += units;
+        first += i < kFirst ? units : 0;
+    }
+    // The limit lies halfway between the day's loss and that loss with the first kFirst trades
+    // counted twice. Loss >= pct of (equity + loss) is the check: pct = k / (equity + k).
+    const auto equity = static_cast<double>(store().load_portfolio("u1")->account.balance.units());
+    const double k = lost + first / 2;
+    auto settings = analysis::defaults();
+    settings.enabled = true;
+    settings.symbols = {"ETHUSDT"};
+    settings.max_consecutive_losses = 1000;  // no pause: only the daily loss decides
+    settings.daily_loss_limit_pct =
+        Decimal::from_units(static_cast<std::int64_t>(1e8 * 100 * k / (equity + k)));
+    BotService bots(a.trading);
+    bots.set("u1", settings, 1);
+    bots.on_trades("u1", trades);  // as if they had closed here
+    bots.changed_elsewhere("u1");  // and as if b had announced them: read back from the store
+    a.price("ETHUSDT", "2000", clock.now_ms());
+    bots.on_votes("ETHUSDT", settings.timeframe, 0, all_bullish(), d("2000"), clock.now_ms());
+    EXPECT_TRUE(
+        testing::wait_for([&] { return !store().load_portfolio("u1")->positions.empty(); }));
+    EXPECT_EQ(bots.stats().orders.load(), 1u);
+    store().flush();
+}
+
 // Saves answered, or announced, out of order: the newest revision stays in force.
 TEST_P(SharedStoreTest, BotSettingsOlderThanThoseInstalledAreIgnored) {
     BotService bots(a.trading);
