@@ -2,8 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "adapters/inproc/local_event_bus.hpp"
@@ -377,18 +379,19 @@ int run_serve(const Config& config) {
             metrics,
             store,
             kVersion,
-            [&prices, &clock, &external_feed, manual_prices, stale_after_ms] {
+            [&prices, &clock, &external_feed, &symbols, manual_prices, stale_after_ms] {
                 if (manual_prices) {
                     return std::string("manual");
                 }
                 if (external_feed) {
                     return std::string(ports::to_string(external_feed->health()));
                 }
-                std::int64_t newest = 0;
-                for (const auto& [symbol, tick] : prices.all()) {
-                    newest = std::max(newest, tick.ts_ms);
-                }
-                return std::string(clock.now_ms() - newest <= stale_after_ms ? "ok" : "stale");
+                // Every listed symbol: in a cluster one the leader does not tick is stale here.
+                return std::string(
+                    market::stale_symbols(prices, symbols.all(), clock.now_ms(), stale_after_ms)
+                            .empty()
+                        ? "ok"
+                        : "stale");
             },
             shared.cache.get(),
             shared.bus.get()};
@@ -511,14 +514,28 @@ int run_serve(const Config& config) {
                 "Bot orders the trading engine refused (margin, limits, a closed position).");
             out.sample("bot_orders_rejected_total", "", static_cast<double>(stats.rejected));
         });
+        if (!manual_prices) {
+            metrics.add_collector([&prices, &clock, &symbols,
+                                   stale_after_ms](ops::PromWriter& out) {
+                out.family("market_symbols_stale", "gauge",
+                           "Listed symbols without a price in the last stale-after window "
+                           "(a stopped feed, or symbols the cluster's feed leader does not tick).");
+                out.sample("market_symbols_stale", "",
+                           static_cast<double>(market::stale_symbols(prices, symbols.all(),
+                                                                     clock.now_ms(), stale_after_ms)
+                                                   .size()));
+            });
+        }
         metrics.add_collector([&candles](ops::PromWriter& out) {
             out.family("candles_save_failed_total", "counter",
                        "Closed candles the store failed to save (missing from the history).");
             out.sample("candles_save_failed_total", "",
                        static_cast<double>(candles.failed_saves()));
         });
+        // Ticks of the feed leader for symbols this instance does not list.
+        std::atomic<std::uint64_t> unlisted_ticks{0};
         if (partition) {
-            metrics.add_collector([&partition](ops::PromWriter& out) {
+            metrics.add_collector([&partition, &unlisted_ticks](ops::PromWriter& out) {
                 out.family("cluster_shards_owned", "gauge",
                            "User shards whose background work this instance does.");
                 out.sample("cluster_shards_owned", "",
@@ -526,6 +543,11 @@ int run_serve(const Config& config) {
                 out.family("cluster_feed_leader", "gauge",
                            "1 when this instance's feed drives the cluster's prices.");
                 out.sample("cluster_feed_leader", "", partition->leads_feed() ? 1.0 : 0.0);
+                out.family("cluster_ticks_unlisted_total", "counter",
+                           "Feed leader's ticks for symbols not in this instance's "
+                           "market.symbols (instances should list the same).");
+                out.sample("cluster_ticks_unlisted_total", "",
+                           static_cast<double>(unlisted_ticks.load(std::memory_order_relaxed)));
             });
         }
         // With instances sharing the store, the instance leading the feed drives every
@@ -591,15 +613,26 @@ int run_serve(const Config& config) {
             }
         } feed_stop{external_feed};
         if (tick_bus != nullptr) {
-            tick_bus->watch([&pipeline, &feed, &symbols,
-                             leads](std::span<const ports::Tick> ticks) {
+            tick_bus->watch([&pipeline, &feed, &symbols, &log, &unlisted_ticks, leads,
+                             warned = std::set<std::string, std::less<>>()](
+                                std::span<const ports::Tick> ticks) mutable {
                 if (!leads()) {
-                    // Only what this instance trades (instances are meant to list the same).
+                    // Only what this instance trades. Instances are meant to list the same
+                    // symbols: each symbol the leader ticks beyond this list is logged once.
                     std::vector<ports::Tick> traded;
                     traded.reserve(ticks.size());
-                    std::ranges::copy_if(
-                        ticks, std::back_inserter(traded),
-                        [&symbols](const auto& t) { return symbols.find(t.symbol) != nullptr; });
+                    for (const auto& tick : ticks) {
+                        if (symbols.find(tick.symbol) != nullptr) {
+                            traded.push_back(tick);
+                        } else {
+                            unlisted_ticks.fetch_add(1, std::memory_order_relaxed);
+                            if (warned.insert(tick.symbol).second) {
+                                log->warn(
+                                    R"("msg":"the feed leader ticks a symbol not in market.symbols here","symbol":"{}")",
+                                    tick.symbol);
+                            }
+                        }
+                    }
                     pipeline.on_ticks(traded);
                     // A standing-by simulator keeps to the leader's path, so a takeover
                     // continues the prices instead of jumping to another walk.

@@ -34,4 +34,17 @@ domain::MarkPrices PriceBook::marks() const {
     return out;
 }
 
+std::vector<std::string> stale_symbols(const PriceBook& book,
+                                       std::span<const domain::SymbolSpec> listed,
+                                       std::int64_t now_ms, std::int64_t max_age_ms) {
+    std::vector<std::string> out;
+    for (const auto& spec : listed) {
+        const auto tick = book.get(spec.name);
+        if (!tick || now_ms - tick->ts_ms > max_age_ms) {
+            out.push_back(spec.name);
+        }
+    }
+    return out;
+}
+
 }  // namespace botcore::market

@@ -6,11 +6,14 @@
 #include <map>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/decimal.hpp"
 #include "domain/portfolio.hpp"
+#include "domain/symbol.hpp"
 
 namespace botcore::market {
 
@@ -30,5 +33,11 @@ class PriceBook {
     mutable std::shared_mutex mutex_;
     std::map<std::string, PriceTick, std::less<>> ticks_;
 };
+
+// The symbols among `listed` without a price newer than max_age_ms at now_ms: a feed that
+// stopped for them or, in a cluster, symbols the feed leader does not tick.
+std::vector<std::string> stale_symbols(const PriceBook& book,
+                                       std::span<const domain::SymbolSpec> listed,
+                                       std::int64_t now_ms, std::int64_t max_age_ms);
 
 }  // namespace botcore::market

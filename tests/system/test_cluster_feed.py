@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import (auth_headers, fresh_cluster_folder, http_request, metric,
-                      pooler_transactions, unique_email, wait_until)
+from conftest import (BOTCORE_BIN, auth_headers, free_port, fresh_cluster_folder, http_request,
+                      metric, pooler_transactions, unique_email, wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
@@ -32,7 +32,14 @@ def cluster_env():
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
     # The steady load is one user placing orders as fast as it is answered.
     env["BOTCORE_TRADING_ORDERS_PER_MINUTE"] = "0"
+    env["BOTCORE_MARKET_SYMBOLS"] = ",".join(CLUSTER_SYMBOLS)
     return env
+
+
+# Every symbol of the catalog but APTUSDT.
+CLUSTER_SYMBOLS = ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT",
+                   "TRXUSDT", "DOTUSDT", "LINKUSDT", "LTCUSDT", "AVAXUSDT", "MATICUSDT",
+                   "ATOMUSDT", "UNIUSDT", "ETCUSDT", "XLMUSDT", "NEARUSDT", "FILUSDT"]
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +145,36 @@ def test_when_the_leader_dies_the_other_instance_takes_the_feed_over(cluster):
     # It also took over every user shard.
     assert wait_until(lambda: metric(PORT + survivor, "cluster_shards_owned") == 64.0,
                       timeout=10.0)
+
+
+def test_an_instance_whose_symbols_differ_from_the_leaders_says_so(cluster, tmp_path):
+    # Joins the cluster listing APTUSDT, which the leader does not tick, and not most of what
+    # the leader ticks.
+    port = free_port()
+    env = dict(cluster_env(), BOTCORE_MARKET_SYMBOLS="BTCUSDT,ETHUSDT,APTUSDT",
+               BOTCORE_SERVER_DRAIN_GRACE_SECONDS="0")
+    stderr = tmp_path / "stderr.log"
+    with open(stderr, "w") as err:
+        process = subprocess.Popen(
+            [BOTCORE_BIN, "serve", "--config", os.path.join(cluster, "instance_1", "botcore.toml"),
+             "--listen", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "data")],
+            env=env, stdout=subprocess.DEVNULL, stderr=err)
+    def unlisted_ticks():
+        try:
+            return metric(port, "cluster_ticks_unlisted_total") or 0
+        except OSError:  # not listening yet
+            return 0
+    try:
+        assert wait_until(lambda: unlisted_ticks() > 0, timeout=20.0), stderr.read_text()[-2000:]
+        # APTUSDT (BTCUSDT and ETHUSDT are priced once the leader's ticks are through)
+        assert wait_until(lambda: metric(port, "market_symbols_stale") == 1.0, timeout=5.0)
+        assert http_request(port, "GET", "/health").json["checks"]["feed"] == "stale"
+        warnings = [line for line in stderr.read_text().splitlines()
+                    if "the feed leader ticks a symbol not in market.symbols here" in line]
+        assert any('"symbol":"SOLUSDT"' in line for line in warnings), warnings
+        assert len(warnings) == len(CLUSTER_SYMBOLS) - 2  # once per symbol
+        # Where the lists agree, everything is fresh.
+        assert http_request(PORT, "GET", "/health").json["checks"]["feed"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
