@@ -328,6 +328,19 @@ int run_serve(const Config& config) {
                 log->info(R"("msg":"migration applied","migration":"{}")", applied);
             }
         }
+        // A build must not run on a schema it does not know: a newer migration may change what
+        // rows mean, and an older schema lacks what this build writes.
+        if (const int schema = store.schema_version(), known = store.known_schema_version();
+            schema != known) {
+            log->error(R"("msg":"{}","schema_version":{},"build_schema_version":{})",
+                       schema > known
+                           ? "the database's schema is newer than this build: run a build "
+                             "at least as new as the one that migrated it"
+                           : "the database's schema is older than this build: run `botcore "
+                             "migrate` (or set store.auto_migrate)",
+                       schema, known);
+            return kExitUsage;
+        }
         auth::RevocationList revocations;
         for (const auto& token : store.revoked_tokens(clock.now_ms())) {
             revocations.add(token.jti, token.expires_ms, clock.now_ms());

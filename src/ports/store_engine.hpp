@@ -36,6 +36,8 @@ class StoreEngine : public Store, public TradingStore, public MarketStore, publi
     // Applies pending migrations; returns what was applied ("2 bot_settings").
     virtual std::vector<std::string> migrate(std::int64_t now_ms) = 0;
     virtual int schema_version() = 0;
+    // The newest schema version this build knows (its last migration).
+    virtual int known_schema_version() const = 0;
     // Where the data lives, for logs (never a password).
     virtual std::string location() const = 0;
     // Waits until every write submitted so far has committed.

@@ -121,6 +121,7 @@ market::Candle candle(std::int64_t open_ms, std::int64_t close) {
 TEST_P(StoreConformance, MigrationsApplyOnceAndRecordTheirVersion) {
     // Both engines are at the same schema version.
     EXPECT_EQ(store().schema_version(), static_cast<int>(adapters::sqlite::migrations().size()));
+    EXPECT_EQ(store().known_schema_version(), store().schema_version());
     EXPECT_TRUE(store().migrate(2000).empty());
 }
 

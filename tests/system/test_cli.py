@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 
 import pytest
@@ -242,6 +243,28 @@ def test_serve_exits_1_when_the_port_is_already_in_use(write_config, tmp_path):
         out = run("serve", "--config", path, "--listen", f"{HOST}:{port}",
                   "--data-dir", str(tmp_path / "data"))
     assert out.returncode == 1, (out.returncode, out.stderr[-2000:])
+
+
+def test_serve_refuses_a_database_migrated_by_a_newer_build_and_exits_2(write_config, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    assert run("migrate", "--data-dir", str(data)).returncode == 0
+    with sqlite3.connect(data / "botcore.db") as db:  # what a newer build's migration leaves
+        db.execute("INSERT INTO schema_migrations (version, name, applied_ms) "
+                   "VALUES (99, 'from_the_future', 0)")
+    out = run("serve", "--config", write_config(fast_config_text()), "--listen",
+              f"{HOST}:{free_port()}", "--data-dir", str(data))
+    assert out.returncode == 2, (out.returncode, out.stderr[-2000:])
+    assert "newer than this build" in out.stderr and '"schema_version":99' in out.stderr
+
+
+def test_serve_without_auto_migrate_refuses_a_database_not_migrated_and_exits_2(
+        write_config, tmp_path):
+    path = write_config(fast_config_text("[store]\nauto_migrate = false\n"))
+    out = run("serve", "--config", path, "--listen", f"{HOST}:{free_port()}",
+              "--data-dir", str(tmp_path / "data"))
+    assert out.returncode == 2, (out.returncode, out.stderr[-2000:])
+    assert "older than this build" in out.stderr and "botcore migrate" in out.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

@@ -249,6 +249,10 @@ void ensure_table(Connection& connection) {
 
 }  // namespace
 
+int known_schema_version() {
+    return kMigrations.back().version;
+}
+
 int schema_version(Connection& connection) {
     ensure_table(connection);
     return static_cast<int>(connection.run(kVersion).integer(0, 0));

@@ -11,6 +11,8 @@
 namespace botcore::adapters::postgres {
 
 int schema_version(Connection& connection);
+// The version of the last migration this build knows.
+int known_schema_version();
 // Applies pending migrations, each in its own transaction, under an advisory lock so that
 // instances starting together apply each migration once. Returns what was applied.
 std::vector<std::string> migrate(Connection& connection, std::int64_t now_ms);

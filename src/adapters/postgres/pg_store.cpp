@@ -424,6 +424,10 @@ int PgStore::schema_version() {
     return postgres::schema_version(*connection);
 }
 
+int PgStore::known_schema_version() const {
+    return postgres::known_schema_version();
+}
+
 std::string PgStore::location() const {
     return without_password(settings_.url);
 }

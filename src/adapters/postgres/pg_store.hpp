@@ -46,6 +46,7 @@ class PgStore final : public ports::StoreEngine, public ports::TickBus {
 
     std::vector<std::string> migrate(std::int64_t now_ms) override;
     int schema_version() override;
+    int known_schema_version() const override;
     std::string location() const override;
     void flush() override;
     ports::EngineStats stats() const override;

@@ -127,9 +127,8 @@ constexpr Sql kLoadAccount{
     "SELECT currency, initial_balance, balance, realized_pnl, fees_paid, funding_paid, "
     "maker_fee_rate, taker_fee_rate, revision FROM accounts WHERE user_id = $1"};
 constexpr Sql kBookRevision{"book_revision", "SELECT revision FROM accounts WHERE user_id = $1"};
-constexpr Sql kLoadPositions{"load_positions",
-                             "SELECT " BOTCORE_POSITION_COLUMNS
-                             " FROM positions WHERE user_id = $1 AND quantity <> 0"};
+constexpr Sql kLoadPositions{
+    "load_positions", "SELECT " BOTCORE_POSITION_COLUMNS " FROM positions WHERE user_id = $1"};
 constexpr Sql kLoadOpenOrders{"load_open_orders",
                               "SELECT " BOTCORE_ORDER_COLUMNS
                               " FROM orders WHERE user_id = $1 AND status = 'open' "
@@ -167,17 +166,13 @@ constexpr Sql kWriteOrder{"write_order",
                           BOTCORE_ORDER_INSERT BOTCORE_ORDER_VALUES BOTCORE_ORDER_UPSERT,
                           &kWriteOrders, 3, 1};
 
-// A closed position's row stays, flat (quantity 0), and every read leaves flat rows out. Opening
-// that symbol again updates the row in place (a HOT update: no new index entry, no foreign-key
-// check) instead of inserting a row beside the dead one, so a user trading the same symbols
-// does not grow the table and its index between vacuums.
-constexpr Sql kClosePositions{
-    "close_positions",
-    "UPDATE positions p SET quantity = 0 FROM unnest($1::text[], $2::text[]) AS v (user_id, "
-    "symbol) WHERE p.user_id = v.user_id AND p.symbol = v.symbol"};
-constexpr Sql kClosePosition{"close_position",
-                             "UPDATE positions SET quantity = 0 WHERE user_id = $1 AND symbol = $2",
-                             &kClosePositions, 4, 0};
+constexpr Sql kDeletePositions{
+    "delete_positions",
+    "DELETE FROM positions p USING unnest($1::text[], $2::text[]) AS v (user_id, symbol) "
+    "WHERE p.user_id = v.user_id AND p.symbol = v.symbol"};
+constexpr Sql kDeletePosition{"delete_position",
+                              "DELETE FROM positions WHERE user_id = $1 AND symbol = $2",
+                              &kDeletePositions, 4, 0};
 
 #define BOTCORE_POSITION_UPSERT                                                                \
     " ON CONFLICT (user_id, symbol) DO UPDATE SET side = EXCLUDED.side, "                      \
@@ -286,13 +281,12 @@ constexpr Sql kAllTrades{"all_trades",
                          "SELECT " BOTCORE_TRADE_COLUMNS
                          ", a.revision FROM (SELECT revision FROM accounts WHERE user_id = $1) a "
                          "LEFT JOIN trades ON trades.user_id = $1 ORDER BY exit_time, id"};
-constexpr Sql kOpenBooks{"open_books",
-                         "SELECT user_id FROM positions WHERE quantity <> 0 UNION "
-                         "SELECT user_id FROM orders WHERE status = 'open'"};
-constexpr Sql kOpenPositions{"open_positions",
-                             "SELECT COUNT(*) FROM positions WHERE quantity <> 0"};
+constexpr Sql kOpenBooks{
+    "open_books",
+    "SELECT user_id FROM positions UNION SELECT user_id FROM orders WHERE status = 'open'"};
+constexpr Sql kOpenPositions{"open_positions", "SELECT COUNT(*) FROM positions"};
 constexpr Sql kHeldSymbols{"held_symbols",
-                           "SELECT symbol FROM positions WHERE quantity <> 0 UNION "
+                           "SELECT symbol FROM positions UNION "
                            "SELECT symbol FROM orders WHERE status = 'open' ORDER BY 1"};
 
 Command order_command(const domain::Order& o, std::optional<domain::Liquidity> liquidity,
@@ -352,7 +346,7 @@ std::vector<Command> write_commands(const ports::TradingWrite& write, const std:
         }
     }
     for (const auto& symbol : changes.closed_positions) {
-        out.push_back({&kClosePosition, Params::of(user_id, symbol)});
+        out.push_back({&kDeletePosition, Params::of(user_id, symbol)});
     }
     for (const auto& position : changes.positions) {
         out.push_back(position_command(position));

@@ -113,7 +113,7 @@ CREATE TABLE positions (
 ) STRICT, WITHOUT ROWID;
 
 -- Closed trades (a position closed in full or in part). entry_time is when the position
--- opened, exit_time when this part closed; status is kept for the seed's index.
+-- opened, exit_time when this part closed.
 CREATE TABLE trades (
     user_id       TEXT NOT NULL REFERENCES users (id),
     id            TEXT NOT NULL,

@@ -74,6 +74,10 @@ int SqliteStore::schema_version() {
     return sqlite::schema_version(*writer_);
 }
 
+int SqliteStore::known_schema_version() const {
+    return sqlite::migrations().back().version;
+}
+
 void SqliteStore::insert_audit(const ports::AuditEvent& audit) {
     auto stmt = writer_->prepare(
         "INSERT INTO audit_logs (user_id, ip, action, detail, created_ms) VALUES (?, ?, ?, ?, ?)");

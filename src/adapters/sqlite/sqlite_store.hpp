@@ -25,6 +25,7 @@ class SqliteStore final : public ports::StoreEngine {
     static std::string database_path(const std::string& data_dir);
     std::vector<std::string> migrate(std::int64_t now_ms) override;
     int schema_version() override;
+    int known_schema_version() const override;
     std::string location() const override { return path_; }
     void flush() override { committer_->flush(); }
     ports::EngineStats stats() const override;
