@@ -112,15 +112,16 @@ class SharedStoreTest : public testing::EngineTest {
 
     ports::StoreEngine& store() { return engine_->store(); }
 
-    // u1 buys 1 ETH at 2,000 and sells it at 1,990 through `via`, `count` times in a row.
-    void lose_round_trips(Instance& via, int count) {
+    // u1 buys 1 ETH at 2,000 and sells it at 1,990 through `via`, `count` times in a row, the
+    // clock moving step_ms after each order.
+    void lose_round_trips(Instance& via, int count, std::int64_t step_ms = 1000) {
         for (int i = 0; i < count; ++i) {
             via.price("ETHUSDT", "2000", clock.now_ms());
             ASSERT_TRUE(via.market(domain::Side::kBuy, "1").has_value());
-            clock.advance_ms(1000);
+            clock.advance_ms(step_ms);
             via.price("ETHUSDT", "1990", clock.now_ms());
             ASSERT_TRUE(via.market(domain::Side::kSell, "1").has_value());
-            clock.advance_ms(1000);
+            clock.advance_ms(step_ms);
         }
     }
 
@@ -241,14 +242,7 @@ TEST_P(SharedStoreTest, ABotCountsLossesClosedThroughAnotherInstance) {
 TEST_P(SharedStoreTest, ABotCountsEachOfManyTradesClosedWithinAMinuteOnce) {
     constexpr int kTrips = 300;
     constexpr int kFirst = 44;
-    for (int i = 0; i < kTrips; ++i) {  // 12 s on the clock in all
-        b.price("ETHUSDT", "2000", clock.now_ms());
-        ASSERT_TRUE(b.market(domain::Side::kBuy, "1").has_value());
-        clock.advance_ms(20);
-        b.price("ETHUSDT", "1990", clock.now_ms());
-        ASSERT_TRUE(b.market(domain::Side::kSell, "1").has_value());
-        clock.advance_ms(20);
-    }
+    lose_round_trips(b, kTrips, 20);  // 12 s on the clock in all
     const auto trades = store().all_trades("u1").trades;
     ASSERT_EQ(trades.size(), static_cast<std::size_t>(kTrips));
     double lost = 0;   // the day's loss, net of fees
