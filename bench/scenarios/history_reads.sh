@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 export BOTCORE_MARKET_SOURCE=manual BOTCORE_AUTH_PASSWORD_HASH_OPS=1
 export BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB=8 BOTCORE_TRADING_ORDERS_PER_MINUTE=0
-scripts/cluster up --instances 1 --dir "$work/cluster" --port "$port" >/dev/null
+scripts/cluster up --instances 1 --dir "$work/cluster" --base-port "$port" >/dev/null
 
 bench/scenarios/bench_users.py --port "$instance" --users 64 --prefix history --trades 25 \
   --tokens "$work/tokens" --price-port "$instance"

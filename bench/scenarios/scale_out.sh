@@ -70,7 +70,7 @@ declare -A me orders
 for n in $sizes; do
   load=64
   [ -z "${BOTCORE_BENCH_SCALE_LOAD:-}" ] || load=$((64 * n))
-  scripts/cluster up --instances "$n" --dir "$work/cluster" --port "$port" >/dev/null
+  scripts/cluster up --instances "$n" --dir "$work/cluster" --base-port "$port" >/dev/null
   for i in $(seq "$n"); do
     group=$cgroot/botcore-bench-$i
     mkdir -p "$group"

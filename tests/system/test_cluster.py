@@ -20,6 +20,19 @@ def run_cluster(*args, env=None):
                           env=env)
 
 
+def announced(stdout):
+    """The `key=value` lines of `up` and `status` (API.md): {key: [values in order]}."""
+    lines = {}
+    for line in stdout.strip().splitlines():
+        key, _, value = line.partition("=")
+        lines.setdefault(key, []).append(value)
+    return lines
+
+
+def without_pids(stdout):
+    return [line.split(" pid=")[0] for line in stdout.splitlines()]
+
+
 @pytest.fixture(scope="module")
 def cluster():
     folder = fresh_cluster_folder(PORT)
@@ -29,30 +42,39 @@ def cluster():
     env["BOTCORE_AUTH_PASSWORD_HASH_OPS"] = "1"
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
     try:
-        started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
+        started = run_cluster("up", "--instances", "2", "--dir", folder, "--base-port", str(PORT),
                               env=env)
         assert started.returncode == 0, started.stderr
-        assert started.stdout.strip().splitlines()[-1] == f"http://127.0.0.1:{PORT}"
-        yield Endpoint(PORT), [Endpoint(PORT + 1), Endpoint(PORT + 2)], folder
+        lines = announced(started.stdout)
+        assert lines["url"] == [f"http://127.0.0.1:{PORT}"]
+        assert [i.split()[0] for i in lines["instance"]] == [
+            f"http://127.0.0.1:{PORT + 1}", f"http://127.0.0.1:{PORT + 2}"]
+        assert lines["postgres"] == [f"postgresql://botcore:botcore@127.0.0.1:{PORT + 100}/botcore"]
+        assert lines["redis"] == [f"redis://127.0.0.1:{PORT + 110}"]
+        yield Endpoint(PORT), [Endpoint(PORT + 1), Endpoint(PORT + 2)], folder, started.stdout
     finally:
         stopped = run_cluster("down", "--dir", folder, "--destroy")
         assert stopped.returncode == 0, stopped.stderr
         assert not os.path.exists(folder)
 
 
-def test_status_lists_every_component_running(cluster):
-    _, _, folder = cluster
+def test_status_prints_the_lines_of_up_and_the_details_of_every_component(cluster):
+    _, _, folder, up_stdout = cluster
     r = run_cluster("status", "--dir", folder)
     assert r.returncode == 0, r.stderr
-    # No --port: the cluster's own is kept in its folder.
-    assert f"127.0.0.1:{PORT}  /health 200" in r.stdout, r.stdout
-    assert r.stdout.count("instance_") == 2
-    assert "replica_1" in r.stdout and "replica_2" in r.stdout
+    # No --base-port: the cluster's own is kept in its folder.
+    assert r.stdout == up_stdout
+    for line in announced(r.stdout)["instance"]:
+        pid = int(line.split("pid=")[1])
+        assert "botcore" in open(f"/proc/{pid}/cmdline").read()
+    assert f"127.0.0.1:{PORT}  /health 200" in r.stderr, r.stderr
+    assert r.stderr.count("instance_") == 2
+    assert "replica_1" in r.stderr and "replica_2" in r.stderr
 
 
 def test_a_user_registered_through_the_balancer_trades_on_one_instance_and_reads_on_the_other(
         cluster):
-    balancer, (one, two), _ = cluster
+    balancer, (one, two), _, _ = cluster
     account = register(balancer)
     token = login(balancer, account).access_token
     set_price([one, two], token, "ETHUSDT", "2000")
@@ -72,7 +94,7 @@ def test_a_user_registered_through_the_balancer_trades_on_one_instance_and_reads
 
 
 def test_orders_alternating_between_instances_all_apply_to_one_book(cluster):
-    balancer, (one, two), _ = cluster
+    balancer, (one, two), _, _ = cluster
     account = register(balancer)
     token = login(balancer, account).access_token
     set_price([one, two], token, "ETHUSDT", "2000")
@@ -89,7 +111,7 @@ def test_orders_alternating_between_instances_all_apply_to_one_book(cluster):
 
 
 def test_a_logout_on_one_instance_is_refused_by_the_other_at_once(cluster):
-    balancer, (one, two), _ = cluster
+    balancer, (one, two), _, _ = cluster
     account = register(balancer)
     token = login(balancer, account).access_token
     assert two.get("/api/auth/me", headers=auth_headers(token)).status == 200
@@ -100,7 +122,7 @@ def test_a_logout_on_one_instance_is_refused_by_the_other_at_once(cluster):
 
 
 def test_the_balancer_spreads_requests_over_both_instances(cluster):
-    balancer, _, _ = cluster
+    balancer, _, _, _ = cluster
     seen = set()
     for _ in range(20):
         r = balancer.get("/health")
@@ -110,7 +132,7 @@ def test_the_balancer_spreads_requests_over_both_instances(cluster):
 
 
 def test_the_audit_names_the_client_behind_the_balancer(cluster):
-    balancer, _, _ = cluster
+    balancer, _, _, _ = cluster
     body = {"email": unique_email(), "password": DEFAULT_PASSWORD}
     r = balancer.post("/api/auth/register", json=body,
                       headers={"X-Forwarded-For": "203.0.113.7"})
@@ -126,7 +148,7 @@ def test_the_audit_names_the_client_behind_the_balancer(cluster):
 
 
 def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):
-    balancer, (one, two), _ = cluster
+    balancer, (one, two), _, _ = cluster
     account = register(balancer)
     headers = auth_headers(login(balancer, account).access_token)
     running = metric(two.port, "bots_enabled")
@@ -144,7 +166,7 @@ def test_bot_settings_saved_on_one_instance_are_in_force_on_the_other(cluster):
 
 
 def test_a_rolling_restart_from_another_shell_keeps_the_settings_of_up(cluster):
-    balancer, instances, folder = cluster
+    balancer, instances, folder, _ = cluster
     # This shell has none of the BOTCORE_* settings `up` had (manual prices among them), and
     # one that would put every instance on one address.
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTCORE_")}
@@ -190,10 +212,40 @@ def test_up_refuses_ports_another_server_holds(tmp_path):
     holder.listen()
     folder = tmp_path / "cluster"
     try:
-        r = run_cluster("up", "--instances", "2", "--dir", str(folder), "--port", str(port))
+        r = run_cluster("up", "--instances", "2", "--dir", str(folder), "--base-port", str(port))
         assert r.returncode != 0
         assert f"port {port + 2} is in use" in r.stderr, r.stderr
         assert not (folder / "pg").exists()  # nothing was started
     finally:
         holder.close()
         run_cluster("down", "--dir", str(folder), "--destroy")
+
+
+def test_a_second_cluster_on_another_base_port_runs_beside_the_first(cluster):
+    balancer, _, folder, up_stdout = cluster
+    second = 19500  # HAProxy; instance 19501; PostgreSQL 19600-19602; Redis 19610
+    default_folder = f"/var/tmp/botcore-cluster-{second}"
+    run_cluster("down", "--base-port", str(second), "--destroy")  # what a killed run left
+    env = dict(os.environ, BOTCORE_AUTH_PASSWORD_HASH_OPS="1",
+               BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB="8")
+    try:
+        r = run_cluster("up", "--instances", "1", "--base-port", str(second), env=env)
+        assert r.returncode == 0, r.stderr
+        lines = announced(r.stdout)
+        assert lines["url"] == [f"http://127.0.0.1:{second}"]
+        assert [i.split()[0] for i in lines["instance"]] == [f"http://127.0.0.1:{second + 1}"]
+        assert os.path.isdir(default_folder)
+        # Two platforms: a user of the second is unknown to the first.
+        account = register(Endpoint(second))
+        r_login = balancer.post("/api/auth/login",
+                                json={"email": account.email, "password": DEFAULT_PASSWORD})
+        assert r_login.status == 401, r_login.body
+        assert run_cluster("status", "--base-port", str(second)).stdout == r.stdout
+        # The first is unchanged but for its instances' PIDs (a rolling restart test ran).
+        assert without_pids(run_cluster("status", "--dir", folder).stdout) == \
+            without_pids(up_stdout)
+    finally:
+        stopped = run_cluster("down", "--base-port", str(second), "--destroy")
+        assert stopped.returncode == 0, stopped.stderr
+        assert not os.path.exists(default_folder)
+    assert balancer.get("/health").status == 200

@@ -48,7 +48,7 @@ def cluster():
     folder = fresh_cluster_folder(PORT)
     try:
         # The instances' pools go through PgBouncer (transaction pooling); their sessions do not.
-        started = run_cluster("up", "--instances", "2", "--dir", folder, "--port", str(PORT),
+        started = run_cluster("up", "--instances", "2", "--dir", folder, "--base-port", str(PORT),
                               "--pgbouncer", env=cluster_env())
         assert started.returncode == 0, started.stderr
         credentials = {"email": unique_email(), "password": "cluster feed password"}
@@ -104,7 +104,7 @@ def test_a_rolling_restart_under_steady_orders_fails_none_and_loses_none(cluster
     load = threading.Thread(target=place_orders)
     load.start()
     try:
-        restarted = run_cluster("restart", "--rolling", "--dir", cluster, "--port", str(PORT),
+        restarted = run_cluster("restart", "--rolling", "--dir", cluster, "--base-port", str(PORT),
                                 env=cluster_env())
     finally:
         stop.set()

@@ -37,7 +37,7 @@ def cluster():
     env["BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB"] = "8"
     env["BOTCORE_TRADING_ORDERS_PER_MINUTE"] = str(ORDERS_PER_MINUTE)
     try:
-        started = run(CLUSTER, "up", "--instances", "3", "--dir", folder, "--port", str(PORT),
+        started = run(CLUSTER, "up", "--instances", "3", "--dir", folder, "--base-port", str(PORT),
                       env=env)
         assert started.returncode == 0, started.stderr
         yield Endpoint(PORT), [Endpoint(PORT + i) for i in (1, 2, 3)], folder
