@@ -315,7 +315,7 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
         std::optional<domain::PortfolioState> state;
         try {
             state = store_.load_portfolio(book->user_id);
-        } catch (const ports::StoreUnavailable& e) {
+        } catch (const ports::StoreUnavailable&) {
             {
                 std::lock_guard lock(book->mutex);
                 if (stale) {
@@ -325,7 +325,7 @@ domain::Portfolio* TradingService::load(const std::shared_ptr<Book>& book, Tradi
             }
             // A price that fired a level of this book has lost it; retried by a later price.
             watch_until_reloaded(book->user_id);
-            error = unavailable(e.what());
+            error = store_unavailable();
             return nullptr;
         }
         if (!state) {
@@ -625,8 +625,8 @@ std::expected<TradingService::Holdings, TradingError> TradingService::holdings(
     std::optional<domain::PortfolioState> state;
     try {
         state = store_.load_portfolio(user_id);
-    } catch (const ports::StoreUnavailable& e) {
-        return std::unexpected(unavailable(e.what()));  // that bot sits this candle out
+    } catch (const ports::StoreUnavailable&) {
+        return std::unexpected(store_unavailable());  // that bot sits this candle out
     }
     if (!state) {
         return std::unexpected(TradingError{TradingErrorKind::kNotFound, {}, "no paper account"});

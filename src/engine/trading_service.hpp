@@ -44,6 +44,13 @@ struct TradingError {
     std::string message;
 };
 
+// What a client is told when the store cannot be reached. Not the driver's message: it names
+// servers, ports and statements, which are the operator's business (/health, the store's logs).
+inline TradingError store_unavailable() {
+    return TradingError{
+        TradingErrorKind::kUnavailable, {}, "the store is unavailable; retry later"};
+}
+
 struct PlacedOrder {
     domain::Order order;
     std::vector<domain::Fill> fills;
@@ -237,11 +244,10 @@ class TradingService {
                 Outcome outcome;
                 try {
                     outcome = body(*portfolio, deferring);
-                } catch (const ports::StoreUnavailable& e) {
+                } catch (const ports::StoreUnavailable&) {
                     // A read inside the command failed: nothing was answered yet, and drive
                     // drops the working copy as after any failure.
-                    reply(std::unexpected(
-                        TradingError{TradingErrorKind::kUnavailable, {}, e.what()}));
+                    reply(std::unexpected(store_unavailable()));
                     throw;
                 }
                 answer->deciding = false;

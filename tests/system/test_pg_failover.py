@@ -8,22 +8,20 @@ the test moves them on both.
 """
 
 import glob
-import http.client
 import os
 import subprocess
-import threading
 import time
 
 import pytest
 
-from conftest import assert_error, auth_headers, new_session, wait_until
+from conftest import wait_until
+from order_load import OrderLoad, Trader, open_guarded_long, stored_orders
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PG = os.path.join(ROOT, "scripts", "pg")
 PORT = 19710  # replica_1 19711 (synchronous), replica_2 19712
 FOLDER = f"/var/tmp/botcore-ctest-failover-{PORT}"
 TRADERS = 6
-LOAD_LIMIT_S = 60  # the load stops by then whatever happens
 RECOVERY_LIMIT_S = 10  # from the promotion to the first order acknowledged again
 
 
@@ -46,13 +44,6 @@ def pg_ctl(*args):
         command = ["runuser", "-u", "postgres", "--", *command]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd="/")
     assert done.returncode == 0, done.stderr
-
-
-def psql_column(port, sql):
-    done = subprocess.run(["psql", "-X", "-tA", url(port), "-c", sql], capture_output=True,
-                          text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.split()
 
 
 @pytest.fixture(scope="module")
@@ -81,80 +72,12 @@ def instances(database, make_server):
     ) for _ in range(2)]
 
 
-class Trader:
-    """A user of both instances: requests go to the first unless `via` names another."""
-
-    def __init__(self, instances):
-        self.instances = instances
-        self.account, tokens = new_session(instances[0])
-        self.headers = auth_headers(tokens.access_token)
-
-    def req(self, method, path, json=None, via=0):
-        server = self.instances[via]
-        if json is None:
-            return server.request(method, path, headers=self.headers, timeout=30.0)
-        return server.request(method, path, json=json, headers=self.headers, timeout=30.0)
-
-    def price(self, symbol, price):
-        """The price on both instances; the statuses of their answers."""
-        return [self.req("POST", "/api/market/prices", {"symbol": symbol, "price": price}, via=i)
-                for i in range(len(self.instances))]
-
-    def book(self, via):
-        """Balance and positions, as /api/account and /api/positions show them."""
-        account = self.req("GET", "/api/account", via=via)
-        positions = self.req("GET", "/api/positions", via=via)
-        assert account.status == 200 and positions.status == 200, (account.body, positions.body)
-        return (account.json["balance"],
-                sorted((p["symbol"], p["side"], p["quantity"], p["entry_price"])
-                       for p in positions.json["positions"]))
-
-
-def eth_order(client_id):
-    """The market order of a client_order_id "t<trader>-<n>": buys and sells in turn, each
-    through the other instance than the one before."""
-    n = int(client_id.rpartition("-")[2])
-    return {"symbol": "ETHUSDT", "side": "buy" if n % 2 else "sell", "type": "market",
-            "quantity": "0.1", "client_order_id": client_id}
-
-
-def place_until(trader, index, stop, sent, answers):
-    """Market orders until stop is set: every client_order_id sent goes
-    to sent, every answer (time, status, response, client_order_id) to answers."""
-    deadline = time.monotonic() + LOAD_LIMIT_S
-    n = 0
-    while not stop.is_set() and time.monotonic() < deadline:
-        n += 1
-        client_id = f"t{index}-{n}"
-        sent.add(client_id)
-        try:
-            r = trader.req("POST", "/api/orders", eth_order(client_id), via=n % 2)
-        except (OSError, http.client.HTTPException) as e:
-            answers.append((time.monotonic(), None, repr(e), client_id))
-            continue
-        answers.append((time.monotonic(), r.status, r, client_id))
-        if r.status != 201:
-            time.sleep(0.05)
-
-
 def test_a_primary_failover_loses_no_acknowledged_order_and_trading_resumes(instances):
-    traders = [Trader(instances) for _ in range(TRADERS)]
-    for symbol, price in (("BTCUSDT", "50000"), ("ETHUSDT", "2000")):
-        assert [r.status for r in traders[0].price(symbol, price)] == [204, 204]
+    # Each trader's orders go through one instance and the other in turn.
+    traders = [Trader(instances, instances) for _ in range(TRADERS)]
     guarded = traders[0]
-    r = guarded.req("POST", "/api/orders",
-                    {"symbol": "BTCUSDT", "side": "buy", "type": "market", "quantity": "0.1",
-                     "leverage": 10, "stop_loss": "49000"})
-    assert r.status == 201, r.body
-
-    stop = threading.Event()
-    sent = [set() for _ in traders]
-    answers = [[] for _ in traders]
-    threads = [threading.Thread(target=place_until, args=(t, i, stop, sent[i], answers[i]))
-               for i, t in enumerate(traders)]
-    for thread in threads:
-        thread.start()
-    try:
+    open_guarded_long(guarded)
+    with OrderLoad(traders, vias=(0, 1)) as load:
         time.sleep(2)
         killed_at = time.monotonic()
         pg_ctl("-D", f"{FOLDER}/primary", "-m", "immediate", "-w", "stop")
@@ -163,61 +86,23 @@ def test_a_primary_failover_loses_no_acknowledged_order_and_trading_resumes(inst
         time.sleep(1)
         pg_ctl("-D", f"{FOLDER}/replica_1", "-w", "promote")
         promoted_at = time.monotonic()
-
-        def acknowledged_again():
-            return any(at > promoted_at and status == 201
-                       for trader_answers in answers for at, status, *_ in list(trader_answers))
-        assert wait_until(acknowledged_again, timeout=RECOVERY_LIMIT_S + 5)
+        recovered_at = load.wait_acknowledged_after(promoted_at, timeout=RECOVERY_LIMIT_S + 5)
+        assert recovered_at and recovered_at - promoted_at < RECOVERY_LIMIT_S
         time.sleep(2)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=LOAD_LIMIT_S + 40)
-
-    # Every answer was an acknowledgement or the contract's 503; none was lost on the way.
-    everything = [(i, *a) for i, trader_answers in enumerate(answers) for a in trader_answers]
-    assert all(status is not None for _, _, status, _, _ in everything), \
-        [r for _, _, status, r, _ in everything if status is None][:3]
-    refused = [(i, r, client_id) for i, _, status, r, client_id in everything if status != 201]
-    for _, r, _ in refused:
-        assert_error(r, 503, "unavailable")
-    assert refused, "the orders placed while no primary accepted writes must be refused"
-    assert any(at < killed_at and status == 201 for _, at, status, _, _ in everything)
-    first_after = min(at for _, at, status, _, _ in everything
-                      if status == 201 and at > promoted_at)
-    assert first_after - promoted_at < RECOVERY_LIMIT_S
     assert all(r.status in (204, 503) for r in during), [r.body for r in during]
 
     # The promoted replica holds every acknowledged order, and nothing that was never sent.
-    acknowledged = {r.json["id"] for _, _, status, r, _ in everything if status == 201}
-    stored = set(psql_column(PORT + 1, "SELECT id FROM orders"))
-    assert acknowledged <= stored, f"{len(acknowledged - stored)} acknowledged orders lost"
-    every_sent = set().union(*sent)
-    stored_clients = set(psql_column(
-        PORT + 1, "SELECT client_order_id FROM orders WHERE client_order_id IS NOT NULL"))
-    assert stored_clients <= every_sent
-
-    # A refused order may or may not have been stored, as its answer says: sent again with its
-    # client_order_id, it comes back (200) if it was, and is placed now (201) if it was not.
-    for i, _, client_id in refused:
-        again = traders[i].req("POST", "/api/orders", eth_order(client_id), via=1)
-        assert again.status == (200 if client_id in stored_clients else 201), again.body
-    resent = psql_column(PORT + 1, "SELECT count(client_order_id), "
-                                   "count(DISTINCT client_order_id) FROM orders")[0].split("|")
-    assert resent[0] == resent[1]
+    ids, client_ids = stored_orders(url(PORT + 1))
+    refused = load.check(killed_at, ids, client_ids)
+    load.resend(refused, client_ids, via=1)
+    stored_orders(url(PORT + 1))  # each client_order_id once, resent ones included
 
     # The stop crossed during the outage closes the position, once, when the store is back.
     assert [r.status for r in guarded.price("BTCUSDT", "48400")] == [204, 204]
     for via in (0, 1):
-        assert wait_until(lambda: all(p["symbol"] != "BTCUSDT" for p in guarded.req(
-            "GET", "/api/positions", via=via).json["positions"]))
-
-    def closed():
-        r = guarded.req("GET", "/api/trades?symbol=BTCUSDT")
-        assert r.status == 200, r.body
-        return [t["close_reason"] for t in r.json["items"]]
+        assert wait_until(lambda: not guarded.holds("BTCUSDT", via=via))
     # History may come from a replica up to postgres.max_replica_lag_ms behind.
-    assert wait_until(closed, timeout=10) == ["stop_loss"]
+    assert wait_until(lambda: guarded.close_reasons("BTCUSDT"), timeout=10) == ["stop_loss"]
 
     # Both instances hold what the new primary stored: they show the same books, and a restart
     # reads them back unchanged.
