@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <set>
 
 #include "domain/decimal_math.hpp"
 #include "domain/margin.hpp"
@@ -775,24 +777,40 @@ std::size_t TradingService::load_open_books() {
     // Each book is loaded in its turn among the commands and price evaluations already running
     // on it: loaded beside one, it would race with it (and a price evaluated meanwhile on the
     // old copy would miss a stop set through another instance).
+    // Signalled once, also when the step runs again (its changes met another instance's).
+    struct Loaded {
+        std::promise<void> promise;
+        std::once_flag once;
+        void signal() {
+            std::call_once(once, [this] { promise.set_value(); });
+        }
+    };
     std::vector<std::future<void>> loaded;
     loaded.reserve(users.size());
     for (const auto& user_id : users) {
-        auto done = std::make_shared<std::promise<void>>();
-        loaded.push_back(done->get_future());
+        auto done = std::make_shared<Loaded>();
+        loaded.push_back(done->promise.get_future());
         run(book(user_id),
             [this, user_id, done](domain::Portfolio* portfolio, const TradingError&) -> Outcome {
+                domain::Changes all;
                 // A book that cannot be read is left watched on every symbol by load().
                 if (portfolio != nullptr) {
+                    std::set<std::string, std::less<>> symbols;
                     for (const auto& [symbol, position] : portfolio->state().positions) {
-                        register_triggers(user_id, *portfolio, symbol);
+                        symbols.insert(symbol);
                     }
                     for (const auto& order : portfolio->state().open_orders) {
-                        register_triggers(user_id, *portfolio, order.symbol);
+                        symbols.insert(order.symbol);
+                    }
+                    for (const auto& symbol : symbols) {
+                        if (const auto price = price_of(symbol)) {
+                            append(all, portfolio->on_price(symbol, *price, clock_.now_ms()));
+                        }
+                        register_triggers(user_id, *portfolio, symbol);
                     }
                 }
-                done->set_value();
-                return {};
+                done->signal();
+                return {std::move(all), {}};
             });
     }
     for (auto& book_loaded : loaded) {

@@ -172,8 +172,11 @@ class TradingService {
     // number of books visited.
     std::size_t charge_funding();
 
-    // Loads the books (of the users this instance owns) that hold positions or resting orders
-    // and registers their triggers. Returns how many it loaded.
+    // Loads the books (of the users this instance owns) that hold positions or resting orders,
+    // evaluates them at the prices known now and registers their triggers. Returns how many it
+    // loaded. Run at start and when shards are taken over: a level that a price crossed while
+    // no instance owned the book (its owner dead, the shard changing hands) fires then, not at
+    // the next price.
     std::size_t load_open_books();
 
     // Another instance changed the user's book (every book when user_id is empty): a book this

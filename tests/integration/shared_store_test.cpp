@@ -763,7 +763,16 @@ TEST_P(SharedStoreTest, TriggersAreEvaluatedOnceAcrossInstancesAndTakenOverWhenO
                           std::chrono::seconds(10)));
     ASSERT_TRUE(owners_watch());  // the survivors loaded the books of the shards they took
     tick_everywhere("1790");
-    EXPECT_TRUE(closed_once(2));
+    ASSERT_TRUE(closed_once(2));
+
+    // Again, but the price crosses the stops before the last one standing has taken the shards
+    // of the one that died: it closes those positions as it takes them over, with no price
+    // after.
+    open_positions("1700");
+    ASSERT_TRUE(owners_watch());
+    members.pop_back();
+    tick_everywhere("1690");
+    EXPECT_TRUE(closed_once(3));
 }
 
 TEST_P(SharedStoreTest, AClusterOnOtherDataOfTheSameServerIsNotAMember) {
