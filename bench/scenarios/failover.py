@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""PostgreSQL failover under an order load: how long orders are refused when the leader dies.
+
+Starts `scripts/cluster up --ha` (two instances behind HAProxy; PostgreSQL under Patroni),
+places market orders through HAProxy from several threads, and in each round kills the
+leader's Patroni and PostgreSQL (SIGKILL). The peer, in the same rounds: a plain libpq writer
+(psycopg2, one row per transaction) on the same multi-host URL, reconnecting every 50 ms.
+Reported per round, from the kill, for the peer (what PostgreSQL and Patroni take) and for the
+orders: when the first write that was sent after the kill and acknowledged was sent; and the
+refused orders. `up` again then brings the dead node back as a replica before the next round.
+
+  bench/scenarios/failover.py [--rounds 3] [--threads 8] [--base-port 21000]
+
+Needs root (PostgreSQL runs as the postgres user), patroni, etcd and a built build/botcore.
+"""
+
+import argparse
+import collections
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import psycopg2
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLUSTER = os.path.join(ROOT, "scripts", "cluster")
+
+
+def cluster(*args, env=None):
+    done = subprocess.run([CLUSTER, *args], capture_output=True, text=True, timeout=600, env=env)
+    if done.returncode != 0:
+        sys.exit(f"scripts/cluster {' '.join(args)} failed:\n{done.stderr}")
+    return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+
+
+def call(port, method, path, body=None, token=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                       headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, (json.loads(data) if data else None)
+
+
+def leader(base):
+    for node in (1, 2, 3):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{base + 129 + node}/primary",
+                                        timeout=2):
+                return node
+        except OSError:
+            continue
+    return None
+
+
+class Orders(threading.Thread):
+    """One user placing market orders through HAProxy; answers as (sent, status, code)."""
+
+    def __init__(self, port, token, stop):
+        super().__init__()
+        self.port, self.token, self.stop = port, token, stop
+        self.answers = []
+
+    def run(self):
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            body = {"symbol": "ETHUSDT", "side": "buy" if n % 2 else "sell", "type": "market",
+                    "quantity": "0.1"}
+            sent = time.monotonic()
+            try:
+                status, answer = call(self.port, "POST", "/api/orders", body, self.token)
+                code = (answer or {}).get("error", {}).get("code") if status != 201 else None
+            except (OSError, http.client.HTTPException) as e:
+                status, code = None, type(e).__name__
+            self.answers.append((sent, status, code))
+            if status != 201:
+                time.sleep(0.05)
+
+
+class Writer(threading.Thread):
+    """The peer: single-row autocommit inserts on the multi-host URL, reconnecting on failure."""
+
+    def __init__(self, url, stop):
+        super().__init__()
+        self.url, self.stop = url, stop
+        self.written = []  # when each acknowledged insert was sent
+
+    def run(self):
+        connection = None
+        while not self.stop.is_set():
+            try:
+                if connection is None:
+                    connection = psycopg2.connect(self.url)
+                    connection.autocommit = True
+                    with connection.cursor() as cursor:
+                        cursor.execute("CREATE TABLE IF NOT EXISTS failover_peer (t float8)")
+                sent = time.monotonic()
+                with connection.cursor() as cursor:
+                    cursor.execute("INSERT INTO failover_peer VALUES (%s)", (time.time(),))
+                self.written.append(sent)
+            except psycopg2.Error:
+                if connection is not None:
+                    connection.close()
+                connection = None
+                time.sleep(0.05)
+
+
+def first_after(times, moment):
+    return min((t for t in times if t > moment), default=None)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--base-port", type=int, default=21000)
+    args = parser.parse_args()
+    base = args.base_port
+    folder = tempfile.mkdtemp(prefix="botcore-failover-", dir="/var/tmp")
+    os.chmod(folder, 0o755)
+    env = dict(os.environ, BOTCORE_MARKET_SOURCE="manual", BOTCORE_AUTH_PASSWORD_HASH_OPS="1",
+               BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB="8", BOTCORE_TRADING_ORDERS_PER_MINUTE="0",
+               BOTCORE_LOG_ACCESS="false")
+    try:
+        lines = cluster("up", "--instances", "2", "--ha", "--dir", f"{folder}/cluster",
+                        "--base-port", str(base), env=env)
+        tokens = []
+        for i in range(args.threads):
+            email = f"failover{i}-{os.getpid()}@example.com"
+            call(base, "POST", "/api/auth/register",
+                 {"email": email, "password": "correct horse battery"})
+            _, login = call(base, "POST", "/api/auth/login",
+                            {"email": email, "password": "correct horse battery"})
+            tokens.append(login["access_token"])
+        for instance in (base + 1, base + 2):
+            call(instance, "POST", "/api/market/prices", {"symbol": "ETHUSDT", "price": "2000"},
+                 tokens[0])
+        print("round  peer writes again (s)  orders acknowledged again (s)  after the peer (s)  "
+              "refused (by code)")
+        rows = []
+        for round_number in range(1, args.rounds + 1):
+            stop = threading.Event()
+            loads = [Orders(base, token, stop) for token in tokens]
+            peer = Writer(lines["postgres"], stop)
+            for thread in (*loads, peer):
+                thread.start()
+            time.sleep(3)
+            node = leader(base)
+            data = f"{folder}/cluster/patroni/pg{node}"
+            with open(f"{data}.pid") as f:
+                patroni_pid = int(f.read())
+            with open(f"{data}/postmaster.pid") as f:
+                postmaster_pid = int(f.readline())
+            killed = time.monotonic()
+            os.kill(patroni_pid, signal.SIGKILL)
+            os.kill(postmaster_pid, signal.SIGKILL)
+            deadline = killed + 60
+            while time.monotonic() < deadline:
+                answers = [a for load in loads for a in load.answers]
+                if first_after([t for t, s, _ in answers if s == 201], killed):
+                    break
+                time.sleep(0.2)
+            time.sleep(1)
+            stop.set()
+            for thread in (*loads, peer):
+                thread.join(timeout=60)
+            answers = [a for load in loads for a in load.answers]
+            # Sent after the kill and acknowledged: the first write that the new leader took.
+            peer_back = first_after(peer.written, killed)
+            orders_back = first_after([t for t, s, _ in answers if s == 201], killed)
+            refused = collections.Counter(code or str(status) for t, status, code in answers
+                                          if status != 201)
+            peer_s = peer_back - killed if peer_back else float("nan")
+            orders_s = orders_back - killed if orders_back else float("nan")
+            rows.append((peer_s, orders_s))
+            print(f"{round_number:5}  {peer_s:21.2f}  {orders_s:29.2f}  {orders_s - peer_s:17.2f}  "
+                  f"{dict(refused)}", flush=True)
+            cluster("up", "--instances", "2", "--dir", f"{folder}/cluster", env=env)
+        print(f"median {statistics.median(r[0] for r in rows):21.2f}  "
+              f"{statistics.median(r[1] for r in rows):29.2f}  "
+              f"{statistics.median(r[1] - r[0] for r in rows):17.2f}")
+    finally:
+        subprocess.run([CLUSTER, "down", "--dir", f"{folder}/cluster", "--destroy"],
+                       capture_output=True, timeout=300)
+        subprocess.run(["rm", "-rf", folder], check=False)
+
+
+if __name__ == "__main__":
+    main()
