@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """PostgreSQL failover under an order load: how long orders are refused when the leader dies.
 
 Starts `scripts/cluster up --ha` (two instances behind HAProxy; PostgreSQL under Patroni),
@@ -6,12 +6,13 @@ places market orders through HAProxy from several threads, and in each round kil
 leader's Patroni and PostgreSQL (SIGKILL). The peer, in the same rounds: a plain libpq writer
 (psycopg2, one row per transaction) on the same multi-host URL, reconnecting every 50 ms.
 Reported per round, from the kill, for the peer (what PostgreSQL and Patroni take) and for the
-orders: when the first write that was sent after the kill and acknowledged was sent; and the
-refused orders. `up` again then brings the dead node back as a replica before the next round.
+orders: when the first write that succeeded after the first failure was sent; and the refused
+orders. `up` again then brings the dead node back as a replica before the next round.
 
   bench/scenarios/failover.py [--rounds 3] [--threads 8] [--base-port 21000]
 
-Needs root (PostgreSQL runs as the postgres user), patroni, etcd and a built build/botcore.
+Needs root (PostgreSQL runs as the postgres user), patroni and etcd (Debian's python3-psycopg2
+comes with patroni: hence /usr/bin/python3), and a built build/botcore.
 """
 
 import argparse
@@ -91,35 +92,42 @@ class Orders(threading.Thread):
 
 
 class Writer(threading.Thread):
-    """The peer: single-row autocommit inserts on the multi-host URL, reconnecting on failure."""
+    """The peer: single-row autocommit inserts on the multi-host URL, reconnecting on failure.
+    Attempts as (sent, succeeded)."""
 
     def __init__(self, url, stop):
         super().__init__()
         self.url, self.stop = url, stop
-        self.written = []  # when each acknowledged insert was sent
+        self.attempts = []
 
     def run(self):
         connection = None
         while not self.stop.is_set():
+            sent = time.monotonic()
             try:
                 if connection is None:
                     connection = psycopg2.connect(self.url)
                     connection.autocommit = True
                     with connection.cursor() as cursor:
                         cursor.execute("CREATE TABLE IF NOT EXISTS failover_peer (t float8)")
-                sent = time.monotonic()
                 with connection.cursor() as cursor:
                     cursor.execute("INSERT INTO failover_peer VALUES (%s)", (time.time(),))
-                self.written.append(sent)
+                self.attempts.append((sent, True))
             except psycopg2.Error:
+                self.attempts.append((sent, False))
                 if connection is not None:
                     connection.close()
                 connection = None
                 time.sleep(0.05)
 
 
-def first_after(times, moment):
-    return min((t for t in times if t > moment), default=None)
+def back_after(attempts, moment):
+    """When the first write that succeeded after the outage began was sent: the outage begins at
+    the first failure after moment (backends of a killed postmaster may finish a few writes)."""
+    failed = min((t for t, ok in attempts if not ok and t > moment), default=None)
+    if failed is None:
+        return None
+    return min((t for t, ok in attempts if ok and t > failed), default=None)
 
 
 def main():
@@ -169,8 +177,8 @@ def main():
             os.kill(postmaster_pid, signal.SIGKILL)
             deadline = killed + 60
             while time.monotonic() < deadline:
-                answers = [a for load in loads for a in load.answers]
-                if first_after([t for t, s, _ in answers if s == 201], killed):
+                answers = [(t, s == 201) for load in loads for t, s, _ in load.answers]
+                if back_after(answers, killed):
                     break
                 time.sleep(0.2)
             time.sleep(1)
@@ -178,9 +186,8 @@ def main():
             for thread in (*loads, peer):
                 thread.join(timeout=60)
             answers = [a for load in loads for a in load.answers]
-            # Sent after the kill and acknowledged: the first write that the new leader took.
-            peer_back = first_after(peer.written, killed)
-            orders_back = first_after([t for t, s, _ in answers if s == 201], killed)
+            peer_back = back_after(peer.attempts, killed)
+            orders_back = back_after([(t, s == 201) for t, s, _ in answers], killed)
             refused = collections.Counter(code or str(status) for t, status, code in answers
                                           if status != 201)
             peer_s = peer_back - killed if peer_back else float("nan")
