@@ -23,6 +23,9 @@ constexpr Decimal kAnyPrice = Decimal::from_units(1);
 // A command is run again this often when other instances keep changing its book first.
 constexpr int kMaxAttempts = 16;
 
+// A book taken over is evaluated at prices received at most this long ago.
+constexpr std::int64_t kTakeOverPriceAgeMs = 10'000;
+
 bool is_conflict(const std::exception_ptr& error) {
     try {
         std::rethrow_exception(error);
@@ -670,7 +673,7 @@ std::optional<std::int64_t> TradingService::revision(const std::string& user_id)
 
 void TradingService::on_price(const std::string& symbol, Decimal price, std::int64_t ts_ms,
                               std::function<void()> done) {
-    prices_.set(symbol, {price, ts_ms});
+    prices_.set(symbol, {price, ts_ms, clock_.now_ms()});
     auto users = triggers_.fired(symbol, price);
     // Fired levels are gone, owned or not.
     for (const auto& user_id : users) {
@@ -802,9 +805,13 @@ std::size_t TradingService::load_open_books() {
                     for (const auto& order : portfolio->state().open_orders) {
                         symbols.insert(order.symbol);
                     }
+                    const auto now = clock_.now_ms();
                     for (const auto& symbol : symbols) {
-                        if (const auto price = price_of(symbol)) {
-                            append(all, portfolio->on_price(symbol, *price, clock_.now_ms()));
+                        // An older price is no longer the market (the feed or this instance's
+                        // share of it stopped): the book waits for the next one.
+                        const auto tick = prices_.get(symbol);
+                        if (tick && now - tick->received_ms <= kTakeOverPriceAgeMs) {
+                            append(all, portfolio->on_price(symbol, tick->price, now));
                         }
                         register_triggers(user_id, *portfolio, symbol);
                     }

@@ -173,10 +173,10 @@ class TradingService {
     std::size_t charge_funding();
 
     // Loads the books (of the users this instance owns) that hold positions or resting orders,
-    // evaluates them at the prices known now and registers their triggers. Returns how many it
-    // loaded. Run at start and when shards are taken over: a level that a price crossed while
-    // no instance owned the book (its owner dead, the shard changing hands) fires then, not at
-    // the next price.
+    // evaluates them at the prices received in the last 10 s and registers their triggers.
+    // Returns how many it loaded. When shards are taken over, a level that a price crossed
+    // while no instance owned the book (its owner dead, the shard changing hands) fires then,
+    // not at the next price. (At start no price has arrived yet.)
     std::size_t load_open_books();
 
     // Another instance changed the user's book (every book when user_id is empty): a book this

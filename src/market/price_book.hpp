@@ -19,7 +19,8 @@ namespace botcore::market {
 
 struct PriceTick {
     domain::Decimal price;
-    std::int64_t ts_ms = 0;
+    std::int64_t ts_ms = 0;        // the feed's time (a replay's recorded time)
+    std::int64_t received_ms = 0;  // this instance's clock when the price arrived
 };
 
 class PriceBook {

@@ -766,8 +766,9 @@ TEST_P(SharedStoreTest, TriggersAreEvaluatedOnceAcrossInstancesAndTakenOverWhenO
     ASSERT_TRUE(closed_once(2));
 
     // Again, but the price crosses the stops before the last one standing has taken the shards
-    // of the one that died: it closes those positions as it takes them over, with no price
-    // after.
+    // of the one that died (its next round is up to 200 ms away): it closes those positions as
+    // it takes them over, with no price after. TradingServiceTest covers the same without the
+    // race (ABookTakenOver...).
     open_positions("1700");
     ASSERT_TRUE(owners_watch());
     members.pop_back();

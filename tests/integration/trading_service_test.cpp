@@ -267,6 +267,41 @@ TEST_P(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
 }
 
+// Another instance taking the book over, which received a price beyond the stop while the book
+// was not its own.
+TEST_P(TradingServiceTest, ABookTakenOverAtARecentPriceBeyondItsStopIsClosedAsItLoads) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+    store.flush();
+    market::PriceBook other_prices;
+    TradingService other(store, other_prices, clock, settings());
+    other.on_price("ETHUSDT", d("1850"), clock.now_ms());  // no book of its own yet
+    clock.advance_ms(10'000);
+    EXPECT_EQ(other.load_open_books(), 1u);
+    EXPECT_TRUE(testing::wait_for([&] { return !holds("u1", "ETHUSDT"); }));
+    expect_stopped_out("u1", "ETHUSDT");
+}
+
+TEST_P(TradingServiceTest, ABookTakenOverAtAnOlderPriceBeyondItsStopWaitsForTheNextPrice) {
+    price("ETHUSDT", "2000");
+    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+    store.flush();
+    market::PriceBook other_prices;
+    TradingService other(store, other_prices, clock, settings());
+    other.on_price("ETHUSDT", d("1850"), clock.now_ms());
+    clock.advance_ms(10'001);
+    EXPECT_EQ(other.load_open_books(), 1u);
+    // A command of the book runs after the load and its commit, had there been one.
+    std::promise<void> after;
+    other.cancel_order("u1", "no-such-order", [&after](const auto&) { after.set_value(); });
+    after.get_future().get();
+    EXPECT_TRUE(holds("u1", "ETHUSDT"));
+    std::promise<void> done;
+    other.on_price("ETHUSDT", d("1850"), clock.now_ms(), [&done] { done.set_value(); });
+    done.get_future().get();
+    expect_stopped_out("u1", "ETHUSDT");
+}
+
 TEST_P(TradingServiceTest, AStopWhoseCloseFailsToCommitClosesThePositionOnALaterPrice) {
     price("ETHUSDT", "2000");
     ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
