@@ -6,8 +6,9 @@ places market orders through HAProxy from several threads, and in each round kil
 leader's Patroni and PostgreSQL (SIGKILL). The peer, in the same rounds: a plain libpq writer
 (psycopg2, one row per transaction) on the same multi-host URL, reconnecting every 50 ms.
 Reported per round, from the kill, for the peer (what PostgreSQL and Patroni take) and for the
-orders: when the first write that succeeded after the first failure was sent; and the refused
-orders. `up` again then brings the dead node back as a replica before the next round.
+orders: when the first write sent after the first failure succeeded (its answer's time; the
+outage begins at the first failure, since backends of a killed postmaster may finish a few
+writes); and the refused orders. Failures are 502/503/504 answers and broken connections. `up` again then brings the dead node back as a replica before the next round.
 
   bench/scenarios/failover.py [--rounds 3] [--threads 8] [--base-port 21000]
 
@@ -21,6 +22,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -66,8 +68,20 @@ def leader(base):
     return None
 
 
+def gone(port, timeout=5.0):
+    """Whether nothing accepts connections on the port within timeout (a killed server's)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 class Orders(threading.Thread):
-    """One user placing market orders through HAProxy; answers as (sent, status, code)."""
+    """One user placing market orders through HAProxy; answers as (sent, done, status, code)."""
 
     def __init__(self, port, token, stop):
         super().__init__()
@@ -86,14 +100,14 @@ class Orders(threading.Thread):
                 code = (answer or {}).get("error", {}).get("code") if status != 201 else None
             except (OSError, http.client.HTTPException) as e:
                 status, code = None, type(e).__name__
-            self.answers.append((sent, status, code))
+            self.answers.append((sent, time.monotonic(), status, code))
             if status != 201:
                 time.sleep(0.05)
 
 
 class Writer(threading.Thread):
     """The peer: single-row autocommit inserts on the multi-host URL, reconnecting on failure.
-    Attempts as (sent, succeeded)."""
+    Attempts as (sent, done, succeeded)."""
 
     def __init__(self, url, stop):
         super().__init__()
@@ -112,9 +126,9 @@ class Writer(threading.Thread):
                         cursor.execute("CREATE TABLE IF NOT EXISTS failover_peer (t float8)")
                 with connection.cursor() as cursor:
                     cursor.execute("INSERT INTO failover_peer VALUES (%s)", (time.time(),))
-                self.attempts.append((sent, True))
+                self.attempts.append((sent, time.monotonic(), True))
             except psycopg2.Error:
-                self.attempts.append((sent, False))
+                self.attempts.append((sent, time.monotonic(), False))
                 if connection is not None:
                     connection.close()
                 connection = None
@@ -122,12 +136,20 @@ class Writer(threading.Thread):
 
 
 def back_after(attempts, moment):
-    """When the first write that succeeded after the outage began was sent: the outage begins at
-    the first failure after moment (backends of a killed postmaster may finish a few writes)."""
-    failed = min((t for t, ok in attempts if not ok and t > moment), default=None)
+    """Attempts (sent, done, ok): when the first attempt sent after the first failure after
+    moment succeeded (ok None: neither a success nor a failure)."""
+    failed = min((sent for sent, _, ok in attempts if ok is False and sent > moment), default=None)
     if failed is None:
         return None
-    return min((t for t, ok in attempts if ok and t > failed), default=None)
+    return min((done for sent, done, ok in attempts if ok and sent > failed), default=None)
+
+
+def order_attempts(answers):
+    def ok(status):
+        if status == 201:
+            return True
+        return False if status in (None, 502, 503, 504) else None
+    return [(sent, done, ok(status)) for sent, done, status, _ in answers]
 
 
 def main():
@@ -175,10 +197,11 @@ def main():
             killed = time.monotonic()
             os.kill(patroni_pid, signal.SIGKILL)
             os.kill(postmaster_pid, signal.SIGKILL)
+            if not gone(base + 99 + node):
+                sys.exit(f"round {round_number}: the leader pg{node} still accepts connections")
             deadline = killed + 60
             while time.monotonic() < deadline:
-                answers = [(t, s == 201) for load in loads for t, s, _ in load.answers]
-                if back_after(answers, killed):
+                if back_after(order_attempts([a for load in loads for a in load.answers]), killed):
                     break
                 time.sleep(0.2)
             time.sleep(1)
@@ -187,8 +210,8 @@ def main():
                 thread.join(timeout=60)
             answers = [a for load in loads for a in load.answers]
             peer_back = back_after(peer.attempts, killed)
-            orders_back = back_after([(t, s == 201) for t, s, _ in answers], killed)
-            refused = collections.Counter(code or str(status) for t, status, code in answers
+            orders_back = back_after(order_attempts(answers), killed)
+            refused = collections.Counter(code or str(status) for _, _, status, code in answers
                                           if status != 201)
             peer_s = peer_back - killed if peer_back else float("nan")
             orders_s = orders_back - killed if orders_back else float("nan")

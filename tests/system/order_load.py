@@ -132,6 +132,7 @@ class OrderLoad:
         assert all(status is not None for _, _, status, _, _ in answers), \
             [r for _, _, status, r, _ in answers if status is None][:3]
         refused = [(i, r, client_id) for i, _, status, r, client_id in answers if status != 201]
+        assert all(at > failed_at for _, at, status, _, _ in answers if status != 201)
         for _, r, _ in refused:
             assert_error(r, 503, "unavailable")
             # The cause (servers, ports, statements) is the operator's, not the client's.

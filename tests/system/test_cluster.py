@@ -66,7 +66,10 @@ def test_status_prints_the_lines_of_up_and_the_details_of_every_component(cluste
     assert r.stdout == up_stdout
     for line in announced(r.stdout)["instance"]:
         pid = int(line.split("pid=")[1])
-        assert "botcore" in open(f"/proc/{pid}/cmdline").read()
+        assert os.path.basename(os.readlink(f"/proc/{pid}/exe")) == "botcore"
+        with open(f"/proc/{pid}/cmdline") as f:
+            argv = f.read().split("\0")
+        assert argv[1] == "serve" and line.split()[0].endswith(argv[argv.index("--listen") + 1])
     assert f"127.0.0.1:{PORT}  /health 200" in r.stderr, r.stderr
     assert r.stderr.count("instance_") == 2
     assert "replica_1" in r.stderr and "replica_2" in r.stderr

@@ -5,6 +5,7 @@ follow it, and no acknowledged order is lost."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -43,6 +44,14 @@ def patroni(node, path):
         return None, None
 
 
+def accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def leader():
     return next((n for n in (1, 2, 3) if patroni(n, "primary")[0] == 200), None)
 
@@ -71,15 +80,15 @@ def cluster():
 def test_a_leader_that_dies_with_its_patroni_is_replaced_and_no_order_is_lost(cluster):
     folder, postgres = cluster
     balancer, instances = Endpoint(PORT), [Endpoint(PORT + 1), Endpoint(PORT + 2)]
-    old = leader()
-    assert old is not None
-    synchronous = next(n for n in (1, 2, 3) if patroni(n, "sync")[0] == 200)
     traders = [Trader([balancer], instances) for _ in range(TRADERS)]
     guarded = traders[0]
     open_guarded_long(guarded)
 
     with OrderLoad(traders) as load:
         time.sleep(2)
+        old = leader()
+        assert old is not None
+        synchronous = next(n for n in (1, 2, 3) if patroni(n, "sync")[0] == 200)
         killed_at = time.monotonic()
         node = os.path.join(folder, "patroni", f"pg{old}")
         with open(node + ".pid") as f:
@@ -88,6 +97,7 @@ def test_a_leader_that_dies_with_its_patroni_is_replaced_and_no_order_is_lost(cl
             postmaster_pid = int(f.readline())
         os.kill(patroni_pid, signal.SIGKILL)
         os.kill(postmaster_pid, signal.SIGKILL)
+        assert wait_until(lambda: not accepts(PORT + 99 + old)), f"pg{old} still accepts"
         # The stop is crossed while no server accepts writes.
         during = guarded.price("BTCUSDT", "48500")
         recovered_at = load.wait_acknowledged_after(killed_at + 1, timeout=RECOVERY_LIMIT_S + 10)

@@ -49,11 +49,13 @@ def pg_ctl(*args):
 @pytest.fixture(scope="module")
 def database():
     pg("destroy")  # whatever a killed run left
-    started = pg("start", "--port", str(PORT), "--replicas", "2", "--sync")
-    assert started.returncode == 0, started.stderr
-    yield
-    destroyed = pg("destroy")
-    assert destroyed.returncode == 0, destroyed.stderr
+    try:
+        started = pg("start", "--port", str(PORT), "--replicas", "2", "--sync")
+        assert started.returncode == 0, started.stderr
+        yield
+    finally:
+        destroyed = pg("destroy")
+        assert destroyed.returncode == 0, destroyed.stderr
 
 
 @pytest.fixture
