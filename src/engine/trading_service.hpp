@@ -45,7 +45,8 @@ struct TradingError {
 };
 
 // What a client is told when the store cannot be reached. Not the driver's message: it names
-// servers, ports and statements, which are the operator's business (/health, the store's logs).
+// servers, ports and statements, which are the operator's business (/health names the store
+// as failing).
 inline TradingError store_unavailable() {
     return TradingError{
         TradingErrorKind::kUnavailable, {}, "the store is unavailable; retry later"};

@@ -155,6 +155,13 @@ class TradingServiceTest : public testing::EngineTest {
         });
     }
 
+    // u1 long 1 ETHUSDT from 2000 with its stop loss at 1900, stored.
+    void open_long_stopped_at_1900() {
+        price("ETHUSDT", "2000");
+        ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
+        store.flush();
+    }
+
     bool holds(const std::string& user, const std::string& symbol) {
         return store.load_portfolio(user)->positions.contains(symbol);
     }
@@ -255,27 +262,21 @@ TEST_P(TradingServiceTest, ConcurrentOrdersOfOneUserAllCommitAndAgreeWithTheStor
 }
 
 TEST_P(TradingServiceTest, BooksWithTriggersAreLoadedAfterARestart) {
-    price("ETHUSDT", "2000");
-    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
-    store.flush();
+    open_long_stopped_at_1900();
     market::PriceBook fresh_prices;
     TradingService restarted(store, fresh_prices, clock, settings());
     EXPECT_EQ(restarted.load_open_books(), 1u);
-    std::promise<void> done;
-    restarted.on_price("ETHUSDT", d("1850"), clock.now_ms(), [&done] { done.set_value(); });
-    done.get_future().get();
+    price_on(restarted, clock, "ETHUSDT", "1850");
     EXPECT_TRUE(store.load_portfolio("u1")->positions.empty());
 }
 
 // Another instance taking the book over, which received a price beyond the stop while the book
 // was not its own.
 TEST_P(TradingServiceTest, ABookTakenOverAtARecentPriceBeyondItsStopIsClosedAsItLoads) {
-    price("ETHUSDT", "2000");
-    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
-    store.flush();
+    open_long_stopped_at_1900();
     market::PriceBook other_prices;
     TradingService other(store, other_prices, clock, settings());
-    other.on_price("ETHUSDT", d("1850"), clock.now_ms());  // no book of its own yet
+    price_on(other, clock, "ETHUSDT", "1850");  // no book of its own yet
     clock.advance_ms(10'000);
     EXPECT_EQ(other.load_open_books(), 1u);
     EXPECT_TRUE(testing::wait_for([&] { return !holds("u1", "ETHUSDT"); }));
@@ -283,12 +284,10 @@ TEST_P(TradingServiceTest, ABookTakenOverAtARecentPriceBeyondItsStopIsClosedAsIt
 }
 
 TEST_P(TradingServiceTest, ABookTakenOverAtAnOlderPriceBeyondItsStopWaitsForTheNextPrice) {
-    price("ETHUSDT", "2000");
-    ASSERT_TRUE(market("u1", domain::Side::kBuy, "1", d("1900")).has_value());
-    store.flush();
+    open_long_stopped_at_1900();
     market::PriceBook other_prices;
     TradingService other(store, other_prices, clock, settings());
-    other.on_price("ETHUSDT", d("1850"), clock.now_ms());
+    price_on(other, clock, "ETHUSDT", "1850");
     clock.advance_ms(10'001);
     EXPECT_EQ(other.load_open_books(), 1u);
     // A command of the book runs after the load and its commit, had there been one.
@@ -296,9 +295,7 @@ TEST_P(TradingServiceTest, ABookTakenOverAtAnOlderPriceBeyondItsStopWaitsForTheN
     other.cancel_order("u1", "no-such-order", [&after](const auto&) { after.set_value(); });
     after.get_future().get();
     EXPECT_TRUE(holds("u1", "ETHUSDT"));
-    std::promise<void> done;
-    other.on_price("ETHUSDT", d("1850"), clock.now_ms(), [&done] { done.set_value(); });
-    done.get_future().get();
+    price_on(other, clock, "ETHUSDT", "1850");
     expect_stopped_out("u1", "ETHUSDT");
 }
 
