@@ -85,6 +85,11 @@ void add_trading_collectors(ops::MetricsRegistry& metrics, engine::TradingServic
         out.sample("store_committed_writes_total", "", engine.committed_writes);
         out.family("database_connections_open", "gauge", "Store connections open.");
         out.sample("database_connections_open", "", static_cast<double>(engine.connections_open));
+        if (engine.connections_ended) {
+            out.family("database_connections_ended_total", "counter",
+                       "Pooled connections found ended by the server before use, and replaced.");
+            out.sample("database_connections_ended_total", "", *engine.connections_ended);
+        }
         if (!engine.replicas.empty()) {
             out.family("database_replication_lag_seconds", "gauge",
                        "How far each replica's replay is behind the primary.");

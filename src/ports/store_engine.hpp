@@ -28,6 +28,9 @@ struct EngineStats {
     // commits (SQLite; several batches may share one).
     std::optional<std::uint64_t> flushes;
     int connections_open = 0;
+    // Pooled connections the server had ended while they were idle (a restart, a failover),
+    // found before use and replaced.
+    std::optional<std::uint64_t> connections_ended;
     std::vector<ReplicaState> replicas;
 };
 

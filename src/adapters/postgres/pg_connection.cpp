@@ -159,6 +159,17 @@ bool Connection::healthy() const {
            PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
+bool Connection::still_open() {
+    if (!healthy()) {
+        return false;
+    }
+    // An idle session that listens to nothing is sent nothing, but the server's farewell
+    // ("terminating connection ...", then the end of the stream; the two may come apart). A rare
+    // notice or parameter report costs a new session.
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    return ::poll(&fd, 1, 0) == 0;
+}
+
 void Connection::fail(std::string_view what) const {
     std::string message = PQerrorMessage(conn_);
     while (!message.empty() && message.back() == '\n') {

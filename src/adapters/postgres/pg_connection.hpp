@@ -119,6 +119,10 @@ class Connection {
 
     // Whether the connection is still usable (a broken one is dropped by its pool).
     bool healthy() const;
+    // healthy(), and nothing came from the server while idle: for a session that listens to
+    // nothing, that is the server ending it (a restart, a failover, pg_terminate_backend). One
+    // poll(), no round trip; a server that vanished without a word is not seen here.
+    bool still_open();
     // A plain query, possibly several statements, no parameters.
     Result exec(std::string_view sql);
     Result run(const Sql& sql, const Params& params = {});

@@ -97,7 +97,7 @@ void PgPartition::forget_all() {
 void PgPartition::balance() {
     std::vector<int> gained;
     try {
-        if (!session_ || !session_->healthy()) {
+        if (!session_ || !session_->still_open()) {
             // A new session holds no locks: whatever the old one held may be someone else's.
             forget_all();
             session_.reset();

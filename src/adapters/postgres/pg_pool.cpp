@@ -15,12 +15,20 @@ std::int64_t Pool::now_ms() {
 }
 
 Pool::Lease Pool::acquire() {
+    std::vector<std::unique_ptr<Connection>> ended;
     std::unique_lock lock(mutex_);
     const auto deadline = std::chrono::steady_clock::now() + settings_.acquire_wait;
     for (;;) {
-        if (!idle_.empty()) {
+        while (!idle_.empty()) {
             auto connection = std::move(idle_.back());
             idle_.pop_back();
+            if (!connection->still_open()) {
+                // Ended by the server while idle: its first query would fail for nothing.
+                --open_;
+                ++ended_;
+                ended.push_back(std::move(connection));  // closed once the lock is released
+                continue;
+            }
             ++in_use_;
             return Lease(*this, std::move(connection));
         }
@@ -84,6 +92,11 @@ void Pool::close_idle() {
 int Pool::open() const {
     std::lock_guard lock(mutex_);
     return open_;
+}
+
+std::uint64_t Pool::ended() const {
+    std::lock_guard lock(mutex_);
+    return ended_;
 }
 
 int Pool::in_use() const {

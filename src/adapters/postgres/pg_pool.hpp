@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,6 +58,8 @@ class Pool {
 
     int open() const;
     int in_use() const;
+    // Idle connections found ended by the server when taken, and not handed out.
+    std::uint64_t ended() const;
 
   private:
     void give_back(std::unique_ptr<Connection> connection);
@@ -69,6 +72,7 @@ class Pool {
     std::vector<std::unique_ptr<Connection>> idle_;  // most recently used last
     int open_ = 0;
     int in_use_ = 0;
+    std::uint64_t ended_ = 0;
 };
 
 }  // namespace botcore::adapters::postgres

@@ -402,7 +402,7 @@ std::vector<std::exception_ptr> PgStore::commit_batch(std::size_t committer,
                                                       std::vector<Batch>& batch) {
     auto& writer = writers_[committer];
     try {
-        if (!writer || !writer->healthy()) {
+        if (!writer || !writer->still_open()) {
             writer.reset();
             writer = std::make_unique<Connection>(pooled_url(), pooled_statements());
         }
@@ -439,6 +439,7 @@ ports::EngineStats PgStore::stats() const {
         out.committed_writes += committer->items();
     }
     out.connections_open = primary_.open();
+    out.connections_ended = primary_.ended();
     out.replicas = router_->replicas();
     return out;
 }
