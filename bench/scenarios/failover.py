@@ -8,9 +8,15 @@ leader's Patroni and PostgreSQL (SIGKILL). The peer, in the same rounds: a plain
 Reported per round, from the kill, for the peer (what PostgreSQL and Patroni take) and for the
 orders: when the first write sent after the first failure succeeded (its answer's time; the
 outage begins at the first failure, since backends of a killed postmaster may finish a few
-writes); and the refused orders. Failures are 502/503/504 answers and broken connections. `up` again then brings the dead node back as a replica before the next round.
+writes); and the refused and stalled orders. Failures are 502/503/504 answers, broken
+connections, and orders acknowledged more than 1 s after they were sent (stalled). `up` again
+then brings the dead node back as a replica before the next round.
 
-  bench/scenarios/failover.py [--rounds 3] [--threads 8] [--base-port 21000]
+  bench/scenarios/failover.py [--rounds 3] [--threads 8] [--base-port 21000] [--pgbouncer]
+
+--pgbouncer starts the cluster with it (`up --ha --pgbouncer`): the instances' pools then reach
+the leader through PgBouncer and the HAProxy of deploy/haproxy/postgres.cfg; the peer still
+writes on the multi-host URL.
 
 Needs root (PostgreSQL runs as the postgres user), patroni and etcd (Debian's python3-psycopg2
 comes with patroni: hence /usr/bin/python3), and a built build/botcore.
@@ -144,12 +150,17 @@ def back_after(attempts, moment):
     return min((done for sent, done, ok in attempts if ok and sent > failed), default=None)
 
 
+# An order acknowledged after this long waited out the outage (behind PgBouncer, whose clients
+# wait for a server instead of failing): it counts as a failure, at the moment it was sent.
+STALLED_S = 1.0
+
+
 def order_attempts(answers):
-    def ok(status):
+    def ok(sent, done, status):
         if status == 201:
-            return True
+            return done - sent <= STALLED_S
         return False if status in (None, 502, 503, 504) else None
-    return [(sent, done, ok(status)) for sent, done, status, _ in answers]
+    return [(sent, done, ok(sent, done, status)) for sent, done, status, _ in answers]
 
 
 def main():
@@ -157,6 +168,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--base-port", type=int, default=21000)
+    parser.add_argument("--pgbouncer", action="store_true")
     args = parser.parse_args()
     base = args.base_port
     folder = tempfile.mkdtemp(prefix="botcore-failover-", dir="/var/tmp")
@@ -166,7 +178,8 @@ def main():
                BOTCORE_LOG_ACCESS="false")
     try:
         lines = cluster("up", "--instances", "2", "--ha", "--dir", f"{folder}/cluster",
-                        "--base-port", str(base), env=env)
+                        "--base-port", str(base), *(["--pgbouncer"] if args.pgbouncer else []),
+                        env=env)
         tokens = []
         for i in range(args.threads):
             email = f"failover{i}-{os.getpid()}@example.com"
@@ -179,7 +192,7 @@ def main():
             call(instance, "POST", "/api/market/prices", {"symbol": "ETHUSDT", "price": "2000"},
                  tokens[0])
         print("round  peer writes again (s)  orders acknowledged again (s)  after the peer (s)  "
-              "refused (by code)")
+              "refused (by code), stalled")
         rows = []
         for round_number in range(1, args.rounds + 1):
             stop = threading.Event()
@@ -213,6 +226,8 @@ def main():
             orders_back = back_after(order_attempts(answers), killed)
             refused = collections.Counter(code or str(status) for _, _, status, code in answers
                                           if status != 201)
+            refused["stalled"] = sum(1 for sent, done, status, _ in answers
+                                     if status == 201 and done - sent > STALLED_S)
             peer_s = peer_back - killed if peer_back else float("nan")
             orders_s = orders_back - killed if orders_back else float("nan")
             rows.append((peer_s, orders_s))

@@ -1,6 +1,8 @@
 """`scripts/cluster up --ha`: PostgreSQL under Patroni and etcd. The leader dies with its Patroni
 under an order load through HAProxy; the synchronous replica takes over by itself, the instances
-follow it, and no acknowledged order is lost."""
+follow it, and no acknowledged order is lost. Twice: the instances' pools connect to the servers
+themselves, then through PgBouncer (`--pgbouncer`), whose one upstream address is an HAProxy
+that leads to the leader."""
 
 import json
 import os
@@ -14,12 +16,12 @@ import urllib.request
 import pytest
 
 from conftest import Endpoint, fresh_cluster_folder, metric, wait_until
-from order_load import OrderLoad, Trader, open_guarded_long, stored_orders
+from order_load import OrderLoad, Trader, open_guarded_long, psql_column, stored_orders
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
-# HAProxy; instances 20001, 20002; PostgreSQL 20100-20102; Redis 20110; etcd 20120-20121;
-# Patroni's REST API 20130-20132.
+# HAProxy; instances 20001, 20002; PostgreSQL 20100-20102; PgBouncer 20105 and its HAProxy
+# 20106; Redis 20110; etcd 20120-20121; Patroni's REST API 20130-20132.
 PORT = 20000
 TRADERS = 4
 # From the leader's death: the leader key's ttl (10 s), then HAProxy's checks of the instances
@@ -52,25 +54,36 @@ def accepts(port):
         return False
 
 
+def pooled_transactions():
+    """Transactions PgBouncer has carried to the botcore database (its admin console)."""
+    rows = psql_column(f"postgresql://postgres@127.0.0.1:{PORT + 105}/pgbouncer", "SHOW STATS")
+    return sum(int(row.split("|")[1]) for row in rows if row.split("|")[0] == "botcore")
+
+
 def leader():
     return next((n for n in (1, 2, 3) if patroni(n, "primary")[0] == 200), None)
 
 
-@pytest.fixture(scope="module")
-def cluster():
+@pytest.fixture(scope="module", params=["direct", "pgbouncer"])
+def cluster(request):
+    pooled = request.param == "pgbouncer"
     folder = fresh_cluster_folder(PORT)
     env = dict(os.environ, BOTCORE_MARKET_SOURCE="manual", BOTCORE_AUTH_PASSWORD_HASH_OPS="1",
                BOTCORE_AUTH_PASSWORD_HASH_MEMORY_KIB="8", BOTCORE_TRADING_ORDERS_PER_MINUTE="0")
     try:
         started = run_cluster("up", "--instances", "2", "--ha", "--dir", folder, "--base-port",
-                              str(PORT), env=env)
+                              str(PORT), *(["--pgbouncer"] if pooled else []), env=env)
         assert started.returncode == 0, started.stderr
         postgres = [line.partition("=")[2] for line in started.stdout.splitlines()
                     if line.startswith("postgres=")]
         hosts = ",".join(f"127.0.0.1:{PORT + 100 + i}" for i in range(3))
         assert postgres == [f"postgresql://botcore:botcore@{hosts}/botcore"
                             "?target_session_attrs=read-write&connect_timeout=2"]
-        yield folder, postgres[0]
+        pgbouncer = [line for line in started.stdout.splitlines()
+                     if line.startswith("pgbouncer=")]
+        assert pgbouncer == ([f"pgbouncer=postgresql://botcore:botcore@127.0.0.1:{PORT + 105}"
+                              "/botcore"] if pooled else [])
+        yield folder, postgres[0], pooled
     finally:
         stopped = run_cluster("down", "--dir", folder, "--destroy")
         assert stopped.returncode == 0, stopped.stderr
@@ -78,7 +91,7 @@ def cluster():
 
 
 def test_a_leader_that_dies_with_its_patroni_is_replaced_and_no_order_is_lost(cluster):
-    folder, postgres = cluster
+    folder, postgres, pooled = cluster
     balancer, instances = Endpoint(PORT), [Endpoint(PORT + 1), Endpoint(PORT + 2)]
     traders = [Trader([balancer], instances) for _ in range(TRADERS)]
     guarded = traders[0]
@@ -111,14 +124,20 @@ def test_a_leader_that_dies_with_its_patroni_is_replaced_and_no_order_is_lost(cl
     refused = load.check(killed_at, ids, client_ids)
     load.resend(refused, client_ids)
 
-    # The instances' pooled sessions to the old leader ended with it; each was found so before
-    # use and replaced, not handed to a command (which would then have failed for nothing).
-    ended = [metric(i.port, "database_connections_ended_total") for i in instances]
-    assert sum(ended) > 0, ended
+    if not pooled:
+        # The instances' pooled sessions to the old leader ended with it; each was found so
+        # before use and replaced, not handed to a command (which would then have failed for
+        # nothing). Behind PgBouncer the sessions that ended were PgBouncer's.
+        ended = [metric(i.port, "database_connections_ended_total") for i in instances]
+        assert sum(ended) > 0, ended
 
+    carried = pooled_transactions() if pooled else 0
     # The first price after the failover closes the stop crossed during it.
     assert [r.status for r in guarded.price("BTCUSDT", "48400")] == [204, 204]
     assert wait_until(lambda: not guarded.holds("BTCUSDT"))
+    if pooled:
+        # Through PgBouncer to the new leader: the close was committed there.
+        assert pooled_transactions() > carried
     assert wait_until(lambda: guarded.close_reasons("BTCUSDT"), timeout=10) == ["stop_loss"]
 
     # `up` again brings the dead node back, as a replica of the new leader.
