@@ -7,6 +7,7 @@
 
 #include "adapters/postgres/pg_connection.hpp"
 #include "adapters/postgres/pg_pool.hpp"
+#include "ports/store.hpp"
 #include "store_engines.hpp"
 #include "test_support.hpp"
 
@@ -54,6 +55,27 @@ TEST_P(PgPoolTest, SessionsTheServerEndedWhileIdleAreReplacedBeforeUse) {
     EXPECT_EQ(pool.ended(), 3u);
     leases.clear();
     EXPECT_NE(backends(pool), pids);
+}
+
+// A session lost under a command (the server or the network failed) takes the idle ones with
+// it: one to a server that vanished without a word would only fail after its TCP timeout.
+TEST_P(PgPoolTest, ASessionLostUnderACommandTakesTheIdleOnesWithIt) {
+    Pool pool(engine_->url(), PoolSettings{.min = 3});
+    pool.warm();
+    {
+        auto lease = pool.acquire();
+        const auto pid = lease->exec("SELECT pg_backend_pid()").text(0, 0);
+        Connection admin(engine_->url());
+        ASSERT_EQ(admin.exec("SELECT pg_terminate_backend(" + pid + ")::text").text(0, 0), "true");
+        ASSERT_TRUE(testing::wait_for([&] {
+            return admin.exec("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)
+                       .text(0, 0) == "0";
+        }));
+        EXPECT_THROW(lease->exec("SELECT 1"), ports::StoreUnavailable);
+    }
+    EXPECT_EQ(pool.open(), 0);
+    EXPECT_EQ(pool.acquire()->exec("SELECT 1").text(0, 0), "1");
+    EXPECT_EQ(pool.open(), 1);
 }
 
 TEST_P(PgPoolTest, AnIdleSessionTheServerKeptIsHandedOutAgain) {

@@ -159,6 +159,10 @@ bool Connection::healthy() const {
            PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
+bool Connection::broken() const {
+    return conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD;
+}
+
 bool Connection::still_open() {
     if (!healthy()) {
         return false;

@@ -123,6 +123,8 @@ class Connection {
     // nothing, that is the server ending it (a restart, a failover, pg_terminate_backend). One
     // poll(), no round trip; a server that vanished without a word is not seen here.
     bool still_open();
+    // The session is lost (the server or the network failed; libpq noticed it during a command).
+    bool broken() const;
     // A plain query, possibly several statements, no parameters.
     Result exec(std::string_view sql);
     Result run(const Sql& sql, const Params& params = {});

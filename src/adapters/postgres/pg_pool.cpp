@@ -54,6 +54,7 @@ Pool::Lease Pool::acquire() {
 }
 
 void Pool::give_back(std::unique_ptr<Connection> connection) {
+    std::vector<std::unique_ptr<Connection>> dropped;  // closed once the lock is released
     {
         std::lock_guard lock(mutex_);
         --in_use_;
@@ -62,9 +63,21 @@ void Pool::give_back(std::unique_ptr<Connection> connection) {
             idle_.push_back(std::move(connection));
         } else {
             --open_;
+            if (connection->broken()) {
+                // The server, or the way to it, failed under a command. The idle connections go
+                // the same way; one to a server that vanished without a word would fail only
+                // after its TCP timeout, under the next command. New ones are opened as needed.
+                open_ -= static_cast<int>(idle_.size());
+                dropped = std::move(idle_);
+                idle_.clear();
+            }
         }
     }
-    freed_.notify_one();
+    if (dropped.empty()) {
+        freed_.notify_one();
+    } else {
+        freed_.notify_all();  // room for as many new connections
+    }
 }
 
 void Pool::warm() {

@@ -1,6 +1,7 @@
 // A pool of PostgreSQL connections: at least `min` kept open, at most `max`; a caller waits up
 // to `acquire_wait` for a free one, then gets StoreUnavailable (the API answers 503).
-// Connections idle longer than `idle` are closed down to `min`; broken ones are dropped.
+// Connections idle longer than `idle` are closed down to `min`; broken ones are dropped, and with
+// one that broke under a command, every idle one.
 #pragma once
 
 #include <chrono>
