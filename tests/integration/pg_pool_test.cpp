@@ -36,9 +36,10 @@ TEST_P(PgPoolTest, SessionsTheServerEndedWhileIdleAreReplacedBeforeUse) {
     const auto pids = backends(pool);
 
     Connection admin(engine_->url());
-    const auto ended =
-        admin.exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid IN (" +
-                   pids + ")");
+    const auto ended = admin.exec(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE pid IN (" +
+        pids + ")");
     ASSERT_EQ(ended.text(0, 0), "3");
     ASSERT_TRUE(testing::wait_for([&] {
         return admin.exec("SELECT count(*) FROM pg_stat_activity WHERE pid IN (" + pids + ")")

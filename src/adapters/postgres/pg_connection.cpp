@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -171,7 +172,12 @@ bool Connection::still_open() {
     // ("terminating connection ...", then the end of the stream; the two may come apart). A rare
     // notice or parameter report costs a new session.
     pollfd fd{PQsocket(conn_), POLLIN, 0};
-    return ::poll(&fd, 1, 0) == 0;
+    int ready = 0;
+    do {
+        ready = ::poll(&fd, 1, 0);
+    } while (ready < 0 && errno == EINTR);
+    // A poll() that fails otherwise says nothing of the session: the next command will.
+    return ready <= 0;
 }
 
 void Connection::fail(std::string_view what) const {
