@@ -354,6 +354,11 @@ void PgStore::listen() {
             Unended unended{now.text(0, 0), now.text(0, 1)};
             auto last_read = std::chrono::steady_clock::now();
             auto next_read = last_read + kBookChangesInterval;
+            // Revocations committed before this LISTEN (while away, or before the first one,
+            // after the instance read them at start) are read again. Before listening is
+            // declared: a revocation committed once a watch_* call has returned is then
+            // announced once, by its notification, not also by this read.
+            announce_revocations();
             {
                 std::lock_guard lock(watchers_mutex_);
                 listening_ = true;
@@ -365,9 +370,6 @@ void PgStore::listen() {
                 book_changed("");
                 bot_changed("");
             }
-            // Revocations committed before this LISTEN (while away, or before the first one,
-            // after the instance read them at start) are read again.
-            announce_revocations();
             listened_before = true;
             while (!stopping_) {
                 const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
