@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "api/analysis_json.hpp"
 #include "realtime/channel.hpp"
@@ -42,10 +43,27 @@ void MarketPipeline::on_tick(const ports::Tick& tick, std::function<void()> done
 
 void MarketPipeline::on_ticks(std::span<const ports::Tick> ticks) {
     realtime::Hub::Batch batch;
+    std::optional<std::int64_t> newest;
     for (const auto& tick : ticks) {
         process(tick, {}, batch);
+        newest = std::max(newest.value_or(tick.ts_ms), tick.ts_ms);
+    }
+    if (newest) {
+        close_candles(*newest - kLateTickMs, batch);
     }
     hub_.publish(std::move(batch));
+}
+
+void MarketPipeline::close_candles(std::int64_t now_ms) {
+    realtime::Hub::Batch batch;
+    close_candles(now_ms, batch);
+    hub_.publish(std::move(batch));
+}
+
+void MarketPipeline::close_candles(std::int64_t now_ms, realtime::Hub::Batch& batch) {
+    for (const auto& [symbol, closed] : candles_.close_until(now_ms)) {
+        candle_closed(symbol, closed, closed.candle.close, now_ms, batch);
+    }
 }
 
 void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done,
@@ -70,29 +88,7 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
         batch.emplace_back(prices, realtime::make_message(std::move(text), prices));
     }
     for (const auto& closed : result.closed) {
-        auto channel = realtime::candles_channel(tick.symbol, market::to_string(closed.interval));
-        if (hub_.has_subscribers(channel)) {
-            batch.emplace_back(channel, realtime::make_message(realtime::candle_message(
-                                            tick.symbol, closed.interval, closed.candle)));
-        }
-        const auto update =
-            analysis_.on_candle_closed(tick.symbol, closed.interval, closed.candle, tick.ts_ms);
-        // computed_ms is the closing tick's time; the hour it is cached runs on the clock, also
-        // for ticks of the past (a replay, manual prices).
-        store_.save_analysis(tick.symbol,
-                             {update.snapshot.computed_ms, trading_.now_ms() + api::kSignalTtlMs,
-                              api::signal_json(tick.symbol, update.snapshot, true)});
-        const auto& signal = update.snapshot.signal;
-        if (auto signals = realtime::signals_channel(tick.symbol); hub_.has_subscribers(signals)) {
-            batch.emplace_back(std::move(signals),
-                               realtime::make_message(realtime::signal_message(
-                                   tick.symbol, analysis::to_string(signal.direction),
-                                   signal.confidence, update.snapshot.computed_ms)));
-        }
-        // The bots' day and cooldowns run on the clock their trades are stamped with, not on
-        // the feed's time (a replay runs ahead of it, or in the past).
-        bots_.on_votes(tick.symbol, closed.interval, closed.candle.open_ms, update.timeframe.votes,
-                       tick.price, trading_.now_ms());
+        candle_closed(tick.symbol, closed, tick.price, tick.ts_ms, batch);
     }
     for (const auto interval : market::kIntervals) {
         const auto& current = result.current[static_cast<std::size_t>(interval)];
@@ -102,6 +98,33 @@ void MarketPipeline::process(const ports::Tick& tick, std::function<void()> done
             batch.emplace_back(channel, realtime::make_message(std::move(text), channel));
         }
     }
+}
+
+void MarketPipeline::candle_closed(const std::string& symbol, const market::ClosedCandle& closed,
+                                   domain::Decimal price, std::int64_t now_ms,
+                                   realtime::Hub::Batch& batch) {
+    auto channel = realtime::candles_channel(symbol, market::to_string(closed.interval));
+    if (hub_.has_subscribers(channel)) {
+        batch.emplace_back(channel, realtime::make_message(realtime::candle_message(
+                                        symbol, closed.interval, closed.candle)));
+    }
+    const auto update = analysis_.on_candle_closed(symbol, closed.interval, closed.candle, now_ms);
+    // computed_ms is when the candle closed (its closing tick's time, or the feed's); the hour
+    // it is cached runs on the clock, also for ticks of the past (a replay, manual prices).
+    store_.save_analysis(symbol,
+                         {update.snapshot.computed_ms, trading_.now_ms() + api::kSignalTtlMs,
+                          api::signal_json(symbol, update.snapshot, true)});
+    const auto& signal = update.snapshot.signal;
+    if (auto signals = realtime::signals_channel(symbol); hub_.has_subscribers(signals)) {
+        batch.emplace_back(std::move(signals),
+                           realtime::make_message(realtime::signal_message(
+                               symbol, analysis::to_string(signal.direction), signal.confidence,
+                               update.snapshot.computed_ms)));
+    }
+    // The bots' day and cooldowns run on the clock their trades are stamped with, not on
+    // the feed's time (a replay runs ahead of it, or in the past).
+    bots_.on_votes(symbol, closed.interval, closed.candle.open_ms, update.timeframe.votes, price,
+                   trading_.now_ms());
 }
 
 engine::EventSink MarketPipeline::user_events() {

@@ -29,9 +29,16 @@ class MarketPipeline {
     // done (optional) runs once the candles the tick closed and every trigger it reached are
     // committed.
     void on_tick(const ports::Tick& tick, std::function<void()> done = {});
-    // Ticks observed together (a feed step over every symbol): their messages are published as
-    // one batch.
+    // Ticks of a feed, observed together (a step over every symbol): their messages are
+    // published as one batch. A feed's ticks come in time order across its symbols, so they
+    // also close the candles of quiet symbols that ended kLateTickMs before the newest.
     void on_ticks(std::span<const ports::Tick> ticks);
+    // The feed's time reached now_ms (a replay's end, the clock of a live feed): the candles
+    // that ended by then close, as a tick would close them.
+    void close_candles(std::int64_t now_ms);
+
+    // How far a feed's ticks of different symbols may arrive out of time order.
+    static constexpr std::int64_t kLateTickMs = 5'000;
 
     // Sends each user's committed trading events to the user's bot and, through the event bus,
     // to the user's connections on every instance.
@@ -40,6 +47,11 @@ class MarketPipeline {
   private:
     // Processes one tick and adds its messages to batch.
     void process(const ports::Tick& tick, std::function<void()> done, realtime::Hub::Batch& batch);
+    // Stores nothing: announces a closed candle (/ws, analysis, signal, bots) and adds its
+    // messages to batch. price: the symbol's last price; now_ms: when it closed.
+    void candle_closed(const std::string& symbol, const market::ClosedCandle& closed,
+                       domain::Decimal price, std::int64_t now_ms, realtime::Hub::Batch& batch);
+    void close_candles(std::int64_t now_ms, realtime::Hub::Batch& batch);
     // A "user" bus message: the user's event messages, one per line.
     void deliver_user_events(std::string_view user_id, std::string_view lines);
 

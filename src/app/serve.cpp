@@ -673,7 +673,12 @@ int run_serve(const Config& config) {
         }
         if (external_feed) {
             external_feed->start(
-                [&feed_ticks](const ports::Tick& tick) { feed_ticks(std::span(&tick, 1)); });
+                [&feed_ticks](const ports::Tick& tick) { feed_ticks(std::span(&tick, 1)); },
+                [&pipeline, leads](std::int64_t ts_ms) {
+                    if (leads()) {
+                        pipeline.close_candles(ts_ms);
+                    }
+                });
         }
         // Funding is due once per 8-hour period; checking every minute charges each position
         // within a minute of the period starting.
@@ -696,11 +701,27 @@ int run_serve(const Config& config) {
             },
             job_failed("retention"));
         retention.start();
+        // A simulated or live feed's time is the clock's: a candle closes on time even when
+        // its symbol, or the whole feed, goes quiet. (A replay's time is its data's, and manual
+        // prices may carry any time.)
+        std::optional<ops::PeriodicTask> candle_clock;
+        if (config.market.source == "simulator" || config.market.source == "binance") {
+            candle_clock.emplace(
+                std::chrono::seconds(1),
+                [&pipeline, &clock] {
+                    pipeline.close_candles(clock.now_ms() - MarketPipeline::kLateTickMs);
+                },
+                job_failed("candle clock"));
+            candle_clock->start();
+        }
         std::printf("listening on http://%s\n", bound->c_str());
         std::fflush(stdout);
         server.run();
         // Stop producing work, then let every acknowledged-to-be write reach the disk before
         // the server (whose threads the answers are posted to) goes away.
+        if (candle_clock) {
+            candle_clock->stop();
+        }
         retention.stop();
         funding.stop();
         if (feed) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <utility>
 
 namespace botcore::market {
 
@@ -17,14 +18,36 @@ CandleBook::TickResult CandleBook::on_tick(const std::string& symbol, domain::De
             result.current[static_cast<std::size_t>(interval)] = aggregator.current(interval);
         }
     }
-    if (result.closed.empty() || (saves_ && !saves_())) {
+    save(symbol, result.closed, std::move(done));
+    return result;
+}
+
+std::vector<CandleBook::SymbolClosed> CandleBook::close_until(std::int64_t now_ms) {
+    std::vector<SymbolClosed> out;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [symbol, aggregator] : aggregators_) {
+            for (auto& c : aggregator.close_until(now_ms)) {
+                out.push_back({symbol, std::move(c)});
+            }
+        }
+    }
+    for (const auto& [symbol, closed] : out) {
+        save(symbol, std::span(&closed, 1), {});
+    }
+    return out;
+}
+
+void CandleBook::save(std::string_view symbol, std::span<const ClosedCandle> closed,
+                      std::function<void()> done) {
+    if (closed.empty() || (saves_ && !saves_())) {
         if (done) {
             done();
         }
-        return result;
+        return;
     }
-    auto remaining = std::make_shared<std::atomic<std::size_t>>(result.closed.size());
-    for (const auto& c : result.closed) {
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(closed.size());
+    for (const auto& c : closed) {
         store_.save_candle(
             symbol, c.interval, c.candle,
             [this, remaining, done](bool stored) {
@@ -38,7 +61,6 @@ CandleBook::TickResult CandleBook::on_tick(const std::string& symbol, domain::De
             c.whole ? ports::MarketStore::CandleSave::kReplace
                     : ports::MarketStore::CandleSave::kIfAbsent);
     }
-    return result;
 }
 
 std::vector<Candle> CandleBook::candles(const std::string& symbol, Interval interval,
@@ -50,9 +72,14 @@ std::vector<Candle> CandleBook::candles(const std::string& symbol, Interval inte
             open = it->second.current(interval);
         }
     }
-    auto out = store_.candles(symbol, interval, end_ms, open ? limit - 1 : limit);
-    if (open && limit > 0) {
+    auto out = store_.candles(symbol, interval, end_ms, limit);
+    // The stored candle wins over the one built here: another instance may have closed and
+    // stored it before this one saw it close.
+    if (open && limit > 0 && (out.empty() || out.back().open_ms < open->open_ms)) {
         out.push_back(*open);
+        if (std::cmp_greater(out.size(), limit)) {
+            out.erase(out.begin());
+        }
     }
     return out;
 }

@@ -52,12 +52,8 @@ std::vector<ClosedCandle> CandleAggregator::on_tick(domain::Decimal price, domai
         auto& candle = current_[static_cast<std::size_t>(interval)];
         const auto length = interval_ms(interval);
         const auto open_ms = ts_ms - ((ts_ms % length) + length) % length;
-        auto& whole = whole_[static_cast<std::size_t>(interval)];
         if (candle && open_ms > candle->open_ms) {
-            candle->closed = true;
-            closed.push_back({interval, *candle, whole});
-            candle.reset();
-            whole = true;  // every later tick is seen
+            close(interval, closed);
         }
         if (!candle) {
             candle = Candle{open_ms, price, price, price, price, volume, false};
@@ -72,6 +68,30 @@ std::vector<ClosedCandle> CandleAggregator::on_tick(domain::Decimal price, domai
         }
     }
     return closed;
+}
+
+std::vector<ClosedCandle> CandleAggregator::close_until(std::int64_t now_ms) {
+    std::vector<ClosedCandle> closed;
+    for (const auto interval : kIntervals) {
+        const auto& candle = current_[static_cast<std::size_t>(interval)];
+        if (!candle) {
+            continue;
+        }
+        if (const auto end_ms = candle->open_ms + interval_ms(interval); end_ms <= now_ms) {
+            newest_ms_ = std::max(newest_ms_.value_or(end_ms), end_ms);
+            close(interval, closed);
+        }
+    }
+    return closed;
+}
+
+void CandleAggregator::close(Interval interval, std::vector<ClosedCandle>& closed) {
+    const auto index = static_cast<std::size_t>(interval);
+    auto& candle = current_[index];
+    candle->closed = true;
+    closed.push_back({interval, *candle, whole_[index]});
+    candle.reset();
+    whole_[index] = true;  // every later tick is seen
 }
 
 }  // namespace botcore::market

@@ -47,12 +47,19 @@ class CandleAggregator {
     // one inside the current minute would set its close back to an older price).
     std::vector<ClosedCandle> on_tick(domain::Decimal price, domain::Decimal volume,
                                       std::int64_t ts_ms);
+    // The feed's time reached now_ms with no tick of this symbol: closes the candles whose
+    // interval ended by then, so a quiet symbol's candle does not wait for its next tick.
+    // Ticks before the end of a candle it closed are ignored afterwards, like late ticks.
+    std::vector<ClosedCandle> close_until(std::int64_t now_ms);
     // The candle being built, if any tick has arrived.
     const std::optional<Candle>& current(Interval interval) const {
         return current_[static_cast<std::size_t>(interval)];
     }
 
   private:
+    // Closes the interval's current candle into `closed`.
+    void close(Interval interval, std::vector<ClosedCandle>& closed);
+
     std::array<std::optional<Candle>, kIntervals.size()> current_;
     std::array<bool, kIntervals.size()> whole_{};
     std::optional<std::int64_t> newest_ms_;

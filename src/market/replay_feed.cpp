@@ -215,13 +215,15 @@ ReplayFeed::~ReplayFeed() {
     stop();
 }
 
-void ReplayFeed::start(OnTick on_tick) {
+void ReplayFeed::start(OnTick on_tick, OnTime on_time) {
     std::lock_guard lock(mutex_);
     if (started_ || stopping_) {
         return;
     }
     started_ = true;
-    thread_ = std::thread([this, on_tick = std::move(on_tick)] { run(on_tick); });
+    thread_ = std::thread([this, on_tick = std::move(on_tick), on_time = std::move(on_time)] {
+        run(on_tick, on_time);
+    });
 }
 
 void ReplayFeed::stop() {
@@ -256,7 +258,20 @@ void ReplayFeed::skipped(std::string problem) {
     last_problem_ = std::move(problem);
 }
 
-void ReplayFeed::run(const OnTick& on_tick) {
+template <typename Call>
+void ReplayFeed::deliver(Call&& call) {
+    try {
+        call();
+    } catch (const std::exception& e) {
+        std::lock_guard lock(mutex_);
+        last_problem_ = std::string("the tick consumer threw: ") + e.what();
+    } catch (...) {
+        std::lock_guard lock(mutex_);
+        last_problem_ = "the tick consumer threw";
+    }
+}
+
+void ReplayFeed::run(const OnTick& on_tick, const OnTime& on_time) {
     health_ = ports::FeedHealth::kOk;
     std::int64_t offset = 0;
     for (bool first_pass = true;; first_pass = false) {
@@ -303,16 +318,11 @@ void ReplayFeed::run(const OnTick& on_tick) {
                 return;
             }
             tick.ts_ms += offset;
-            try {
-                on_tick(tick);
-            } catch (const std::exception& e) {
-                std::lock_guard lock(mutex_);
-                last_problem_ = std::string("the tick consumer threw: ") + e.what();
-            } catch (...) {
-                std::lock_guard lock(mutex_);
-                last_problem_ = "the tick consumer threw";
-            }
+            deliver([&] { on_tick(tick); });
             ticks_.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (on_time) {
+            deliver([&] { on_time(last_recorded + 1 + offset); });
         }
         passes_.fetch_add(1, std::memory_order_relaxed);
         if (!config_.loop) {

@@ -77,8 +77,10 @@ class ReplayFeed final : public ports::Feed {
     ReplayFeed(const ReplayFeed&) = delete;
     ReplayFeed& operator=(const ReplayFeed&) = delete;
 
-    // Once; a second call, or one after stop(), does nothing.
-    void start(OnTick on_tick) override;
+    using ports::Feed::start;
+    // Once; a second call, or one after stop(), does nothing. on_time hears the end of the data
+    // at the end of every pass (the last kline's close time + 1 ms, shifted like the ticks).
+    void start(OnTick on_tick, OnTime on_time) override;
     void stop() override;
     ports::FeedHealth health() const override { return health_.load(); }
 
@@ -91,7 +93,10 @@ class ReplayFeed final : public ports::Feed {
   private:
     class Cursor;
 
-    void run(const OnTick& on_tick);
+    void run(const OnTick& on_tick, const OnTime& on_time);
+    // Runs a consumer's callback; what it throws is kept as the last problem.
+    template <typename Call>
+    void deliver(Call&& call);
     // Waits until the steady clock reaches `when` or stop() is called; false when stopped.
     bool wait_until(std::chrono::steady_clock::time_point when);
     void skipped(std::string problem);

@@ -294,7 +294,7 @@ BinanceFeed::~BinanceFeed() {
     stop();
 }
 
-void BinanceFeed::start(OnTick on_tick) {
+void BinanceFeed::start(OnTick on_tick, OnTime /*on_time*/) {
     auto& impl = *impl_;
     std::lock_guard lock(impl.mutex);
     if (impl.started || impl.stopped) {

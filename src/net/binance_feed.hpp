@@ -57,7 +57,9 @@ class BinanceFeed final : public ports::Feed {
     BinanceFeed& operator=(const BinanceFeed&) = delete;
 
     // Once; a second call, or one after stop(), does nothing.
-    void start(OnTick on_tick) override;
+    using ports::Feed::start;
+    // A live stream's time is its ticks': on_time is never called.
+    void start(OnTick on_tick, OnTime on_time) override;
     // Prompt: drops the connection or the wait for the next attempt; no graceful close.
     void stop() override;
     // kStarting until the first kline arrives, kOk while they arrive, kDegraded from a failed

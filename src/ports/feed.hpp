@@ -42,10 +42,15 @@ class TickBus {
 class Feed {
   public:
     using OnTick = std::function<void(const Tick& tick)>;
+    // The feed's time reached ts_ms with no tick to show it: no tick before ts_ms will follow
+    // (a replay at the end of its data).
+    using OnTime = std::function<void(std::int64_t ts_ms)>;
 
     virtual ~Feed() = default;
-    // Starts delivering ticks to on_tick, one at a time, from a thread of the feed's own.
-    virtual void start(OnTick on_tick) = 0;
+    // Starts delivering ticks to on_tick, one at a time, and times to on_time (optional), from
+    // a thread of the feed's own.
+    virtual void start(OnTick on_tick, OnTime on_time) = 0;
+    void start(OnTick on_tick) { start(std::move(on_tick), {}); }
     // Stops delivering; on_tick is not called after stop() returns. Idempotent.
     virtual void stop() = 0;
     virtual FeedHealth health() const = 0;

@@ -56,13 +56,24 @@ def test_a_replay_delivers_the_recorded_prices_and_reports_the_end_of_its_data(
     shift = prices["BTCUSDT"]["ts_ms"] - (KLINE_START_MS + 29 * 60_000 + 59_999)
     assert shift > 0 and shift % 3_600_000 == 0
     assert abs(prices["BTCUSDT"]["ts_ms"] - time.time() * 1000) < 2 * 3_600_000
-    candles = server.get("/api/market/candles/BTCUSDT?interval=1m&limit=5",
-                         headers=headers).json["candles"]
-    closed = [c for c in candles if c["closed"]]
-    assert closed, candles
-    assert closed[-1]["close"] == "42028"  # the kline before the last, rebuilt from its ticks
-    assert closed[-1]["high"] == "42030"
-    assert closed[-1]["low"] == "42025"
+
+    def last_candles():
+        candles = server.get("/api/market/candles/BTCUSDT?interval=1m&limit=5",
+                             headers=headers).json["candles"]
+        return candles if candles[-1]["close"] == "42029" and candles[-1]["closed"] else None
+    # The end of the data closes (and stores) the last kline's candle too: nothing can come
+    # into it any more.
+    candles = wait_for(last_candles)
+    assert candles, server.get("/api/market/candles/BTCUSDT?interval=1m&limit=5",
+                               headers=headers).json
+    assert len(candles) == 5 and all(c["closed"] for c in candles), candles
+    last = candles[-1]  # rebuilt from the last kline's four ticks
+    assert (last["open"], last["high"], last["low"]) == ("42028", "42031", "42026")
+    assert candles[-2]["close"] == "42028"
+    # The last hour's candle is not whole (the data ends within it): it stays open.
+    hourly = server.get("/api/market/candles/BTCUSDT?interval=1h&limit=2",
+                        headers=headers).json["candles"]
+    assert not hourly[-1]["closed"], hourly
 
 
 def test_a_restarted_simulator_continues_from_the_last_stored_minute(make_server, tmp_path):
@@ -81,7 +92,7 @@ def test_a_restarted_simulator_continues_from_the_last_stored_minute(make_server
     _, tokens = new_session(server)
     prices = server.get("/api/market/prices", headers=auth_headers(tokens.access_token)).json
     btc = float(prices["prices"]["BTCUSDT"]["price"])
-    assert abs(btc - 42_028) / 42_028 < 0.01, prices  # the walk starts BTCUSDT at 65,000
+    assert abs(btc - 42_029) / 42_029 < 0.01, prices  # the walk starts BTCUSDT at 65,000
 
 
 def test_serve_refuses_a_replay_without_data_and_exits_2(tmp_path):

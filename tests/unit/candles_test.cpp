@@ -98,6 +98,39 @@ TEST(Candles, OnlyTheFirstCandleOfAnAggregatorMayHaveMissedTicks) {
     EXPECT_FALSE(second[1].whole);
 }
 
+TEST(Candles, AQuietSymbolsCandleClosesOnceTheFeedsTimePassesItsEnd) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0 + 1000);
+    candles.on_tick(d("101"), d("1"), kT0 + 2000);
+    EXPECT_TRUE(candles.close_until(kT0 + kMinute - 1).empty());
+    const auto closed = candles.close_until(kT0 + kMinute);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].interval, Interval::k1m);
+    EXPECT_EQ(closed[0].candle,
+              (Candle{kT0, d("100"), d("101"), d("100"), d("101"), d("2"), true}));
+    EXPECT_FALSE(candles.current(Interval::k1m).has_value());
+    EXPECT_EQ(candles.current(Interval::k5m)->close, d("101"));
+    // Closed once: neither a later time nor the next tick closes it again.
+    EXPECT_TRUE(candles.close_until(kT0 + kMinute + 10).empty());
+    EXPECT_TRUE(candles.on_tick(d("102"), d("1"), kT0 + 2 * kMinute).empty());
+    EXPECT_EQ(candles.current(Interval::k1m)->open_ms, kT0 + 2 * kMinute);
+    // Every interval that ended goes at once.
+    EXPECT_EQ(candles.close_until(kT0 + 3'600'000).size(), 4u);
+}
+
+TEST(Candles, ATickInsideACandleClosedByTimeIsIgnoredAndALaterOneOpensTheNext) {
+    CandleAggregator candles;
+    candles.on_tick(d("100"), d("1"), kT0 + 1000);
+    ASSERT_EQ(candles.close_until(kT0 + kMinute + 5000).size(), 1u);
+    EXPECT_TRUE(candles.on_tick(d("1"), d("1"), kT0 + kMinute - 1).empty());
+    EXPECT_FALSE(candles.current(Interval::k1m).has_value());
+    EXPECT_EQ(candles.current(Interval::k5m)->low, d("100"));
+    // After the closed candle's end but before the time that closed it: the next candle.
+    candles.on_tick(d("99"), d("1"), kT0 + kMinute + 1000);
+    EXPECT_EQ(candles.current(Interval::k1m)->open_ms, kT0 + kMinute);
+    EXPECT_EQ(candles.current(Interval::k5m)->low, d("99"));
+}
+
 TEST(Candles, IntervalsParseFromTheirNames) {
     for (const auto interval : kIntervals) {
         EXPECT_EQ(parse_interval(to_string(interval)), interval);

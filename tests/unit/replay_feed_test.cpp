@@ -254,6 +254,36 @@ TEST(ReplayFeed, LoopsWithTimesMovedForwardByWholeHours) {
     EXPECT_GE(feed->stats().passes, 2u);
 }
 
+TEST(ReplayFeed, TellsTheEndOfItsDataAfterEveryPassSoTheLastCandlesClose) {
+    TempDir dir;
+    const auto file =
+        dir.write("BTCUSDT-1m-2024-01.csv",
+                  line(kT0, "1", "1", "1", "1", "4") + line(kT0 + 60'000, "2", "2", "2", "2", "4"));
+    std::mutex mutex;
+    std::vector<std::int64_t> ends;
+    std::size_t ticks_before_first_end = 0;
+    Recorder recorder;
+    auto feed = open_feed({.paths = {file}, .speed = 0, .loop = true}, kClock);
+    ASSERT_TRUE(feed);
+    feed->start(recorder.sink(), [&](std::int64_t ts_ms) {
+        std::lock_guard lock(mutex);
+        if (ends.empty()) {
+            ticks_before_first_end = recorder.size();
+        }
+        ends.push_back(ts_ms);
+    });
+    ASSERT_TRUE(wait_for([&] {
+        std::lock_guard lock(mutex);
+        return ends.size() >= 2;
+    }));
+    feed->stop();
+    std::lock_guard lock(mutex);
+    // The last kline closes at kT0 + 119,999: the data covers every candle ending by +120,000.
+    EXPECT_EQ(ends[0], kT0 + 120'000);
+    EXPECT_EQ(ticks_before_first_end, 8u);
+    EXPECT_EQ(ends[1], kT0 + kHour + 120'000);  // the second pass, an hour on
+}
+
 TEST(ReplayFeed, ShiftedToNowStartsWithinTheLastHourOnTheSameCandleBounds) {
     TempDir dir;
     const auto file =
