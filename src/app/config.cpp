@@ -237,6 +237,7 @@ using Auth = AuthConfig;
 using Postgres = PostgresConfig;
 using Redis = RedisConfig;
 using Scaling = ScalingConfig;
+using Capacity = CapacityConfig;
 using Market = MarketConfig;
 using Trading = TradingConfig;
 
@@ -346,6 +347,29 @@ constexpr auto kSchema = std::to_array<KeySpec>({
             member<&C::scaling, &Scaling::scale_up_cooldown_seconds>(), 60, 600),
     integer("scaling.scale_down_cooldown_seconds",
             member<&C::scaling, &Scaling::scale_down_cooldown_seconds>(), 300, 1800),
+
+    integer("capacity.http_requests_per_second",
+            member<&C::capacity, &Capacity::http_requests_per_second>(), 1, 10000000),
+    integer("capacity.memory_limit_mb", member<&C::capacity, &Capacity::memory_limit_mb>(), 0,
+            100000000),
+    integer("capacity.baseline_memory_mb", member<&C::capacity, &Capacity::baseline_memory_mb>(), 0,
+            1000000),
+    integer("capacity.memory_per_user_kb", member<&C::capacity, &Capacity::memory_per_user_kb>(), 1,
+            1000000),
+    integer("capacity.cpu_us_per_user", member<&C::capacity, &Capacity::cpu_us_per_user>(), 1,
+            1000000),
+    integer("capacity.requests_per_user_hour",
+            member<&C::capacity, &Capacity::requests_per_user_hour>(), 0, 1000000),
+    integer("capacity.db_queries_per_user_minute",
+            member<&C::capacity, &Capacity::db_queries_per_user_minute>(), 0, 1000000),
+    integer("capacity.instance_month_usd", member<&C::capacity, &Capacity::instance_month_usd>(), 0,
+            1000000),
+    integer("capacity.database_month_usd", member<&C::capacity, &Capacity::database_month_usd>(), 0,
+            1000000),
+    integer("capacity.balancer_month_usd", member<&C::capacity, &Capacity::balancer_month_usd>(), 0,
+            1000000),
+    integer("capacity.target_usd_per_1000_users",
+            member<&C::capacity, &Capacity::target_usd_per_1000_users>(), 0, 1000000),
 
     one_of("log.level", member<&C::log, &LogConfig::level>(), kLogLevels),
     one_of("log.format", member<&C::log, &LogConfig::format>(), kLogFormats),

@@ -121,6 +121,22 @@ struct ScalingConfig {
     int scale_down_cooldown_seconds = 900;
 };
 
+// The capacity model's inputs (GET /api/capacity/*): what one instance is rated for and what
+// one user costs, measured in docs/BENCHMARKS.md, and what the platform costs to run.
+struct CapacityConfig {
+    int http_requests_per_second = 20000;  // one instance's rated request rate
+    int memory_limit_mb = 0;               // 0: the machine's memory (or its cgroup limit)
+    int baseline_memory_mb = 64;           // an instance's memory with no user
+    int memory_per_user_kb = 16;
+    int cpu_us_per_user = 110;           // CPU time per user and second, microseconds
+    int requests_per_user_hour = 36;     // HTTP requests
+    int db_queries_per_user_minute = 8;  // store queries
+    int instance_month_usd = 50;
+    int database_month_usd = 600;  // the database tier (primary and replicas)
+    int balancer_month_usd = 20;
+    int target_usd_per_1000_users = 10;  // monthly cost target
+};
+
 struct LogConfig {
     std::string level = "info";   // trace|debug|info|warn|error|off
     std::string format = "json";  // json|text
@@ -137,6 +153,7 @@ struct Config {
     MarketConfig market;
     TradingConfig trading;
     ScalingConfig scaling;
+    CapacityConfig capacity;
     LogConfig log;
 };
 

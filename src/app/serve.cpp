@@ -15,8 +15,10 @@
 #include "api/analysis_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/bot_routes.hpp"
+#include "api/capacity_routes.hpp"
 #include "api/ops_routes.hpp"
 #include "api/trading_routes.hpp"
+#include "app/capacity_settings.hpp"
 #include "app/commands.hpp"
 #include "app/jwt_secret.hpp"
 #include "app/logging.hpp"
@@ -31,6 +33,7 @@
 #include "market/simulated_feed.hpp"
 #include "net/binance_feed.hpp"
 #include "net/http_server.hpp"
+#include "ops/capacity_monitor.hpp"
 #include "ops/instance_state.hpp"
 #include "ops/metrics.hpp"
 #include "ops/periodic_task.hpp"
@@ -435,6 +438,53 @@ int run_serve(const Config& config) {
         }
         // The instance whose feed drives the cluster's prices (the only one, alone).
         const auto leads = [&partition] { return !partition || partition->leads_feed(); };
+        ops::CapacityMonitor capacity(
+            instance_limits(config, process, store), user_cost(config.capacity),
+            scaling_policy(config.scaling), costs(config.capacity),
+            {[&instance, &process, &store] {
+                 ops::Usage usage;
+                 usage.ws_connections = instance.ws_connections.load();
+                 usage.cpu_percent = process.cpu_percent();
+                 usage.memory_bytes = process.resident_bytes();
+                 usage.db_connections = store.connections_active();
+                 return usage;
+             },
+             [&metrics] { return metrics.requests_total(); },
+             [&partition] { return partition ? partition->members() : 1; },
+             [&partition] {
+                 return partition ? ops::MembershipChanges{partition->joined(), partition->left()}
+                                  : ops::MembershipChanges{};
+             },
+             [&clock] { return clock.now_ms(); },
+             [&log](const ops::MembershipChanges& changes, int instances) {
+                 log->info(
+                     R"("msg":"scaling event","instances_joined":{},"instances_left":{},"instances":{})",
+                     changes.joined, changes.left, instances);
+             }});
+        api::add_capacity_routes(router, capacity, instance.instance_id);
+        metrics.add_collector([&capacity](ops::PromWriter& out) {
+            out.family("autoscaling_instances_added_total", "counter",
+                       "Instances the cluster gained, as this instance saw them join.");
+            const auto changes = capacity.membership_changes();
+            out.sample("autoscaling_instances_added_total", "", changes.joined);
+            out.family("autoscaling_instances_removed_total", "counter",
+                       "Instances the cluster lost (stopped, drained or dead).");
+            out.sample("autoscaling_instances_removed_total", "", changes.left);
+            out.family("capacity_utilization", "gauge",
+                       "Use of each resource against this instance's limit (0-1).");
+            const auto report = capacity.current();
+            for (const auto resource : ops::kResources) {
+                out.sample(
+                    "capacity_utilization",
+                    ops::PromWriter::label("resource", ops::to_string(resource)),
+                    report.capacity.resources[static_cast<std::size_t>(resource)].utilization());
+            }
+            out.family("capacity_max_users", "gauge",
+                       "Users this instance can serve by the capacity formula.");
+            out.sample("capacity_max_users", "", static_cast<double>(report.capacity.max_users));
+            out.family("cluster_instances", "gauge", "Instances alive in the cluster.");
+            out.sample("cluster_instances", "", static_cast<double>(report.instances));
+        });
         const auto books = trading.load_open_books();
         log->info(R"("msg":"books loaded","open_books":{})", books);
         engine::BotService bots(trading);
@@ -701,6 +751,11 @@ int run_serve(const Config& config) {
             },
             job_failed("retention"));
         retention.start();
+        // The scaling policy's windows are minutes long: a sample every 5 s is plenty.
+        ops::PeriodicTask capacity_sampler(
+            std::chrono::seconds(5), [&capacity] { capacity.sample(); }, job_failed("capacity"));
+        capacity.sample();
+        capacity_sampler.start();
         // A simulated or live feed's time is the clock's: a candle closes on time even when
         // its symbol, or the whole feed, goes quiet. (A replay's time is its data's, and manual
         // prices may carry any time.)
@@ -722,6 +777,7 @@ int run_serve(const Config& config) {
         if (candle_clock) {
             candle_clock->stop();
         }
+        capacity_sampler.stop();
         retention.stop();
         funding.stop();
         if (feed) {

@@ -91,6 +91,17 @@ void MetricsRegistry::add_collector(Collector collector) {
     collectors_.push_back(std::move(collector));
 }
 
+std::uint64_t MetricsRegistry::requests_total() const {
+    std::uint64_t total = 0;
+    std::lock_guard lock(mutex_);
+    for (const auto& route : routes_) {
+        for (const auto& count : route.by_status_) {
+            total += count.load(std::memory_order_relaxed);
+        }
+    }
+    return total;
+}
+
 std::string MetricsRegistry::render() const {
     PromWriter out;
     std::lock_guard lock(mutex_);

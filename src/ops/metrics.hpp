@@ -64,6 +64,8 @@ class MetricsRegistry {
     RouteMetrics& route(std::string_view route_template);
     void add_collector(Collector collector);
     std::string render() const;
+    // Requests answered on every route since the start.
+    std::uint64_t requests_total() const;
 
   private:
     mutable std::mutex mutex_;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
 
 namespace botcore::ops {
@@ -17,7 +19,41 @@ double process_cpu_seconds() {
     };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
+// The first number in a file, if it holds one ("max" in a cgroup v2 limit does not).
+std::optional<std::int64_t> number_in(const char* path) {
+    std::ifstream in(path);
+    std::int64_t value = 0;
+    if (in >> value && value > 0) {
+        return value;
+    }
+    return std::nullopt;
+}
+
+std::int64_t machine_memory_bytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::int64_t kib = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit) {
+        if (key == "MemTotal:") {
+            return kib * 1024;
+        }
+    }
+    return 0;
+}
 }  // namespace
+
+std::int64_t ProcessStats::memory_limit_bytes() {
+    auto limit = machine_memory_bytes();
+    // cgroup v2, then v1 (whose "no limit" is a huge number, above the machine's memory).
+    for (const auto* path :
+         {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+        if (const auto cgroup = number_in(path); cgroup && (limit == 0 || *cgroup < limit)) {
+            limit = *cgroup;
+        }
+    }
+    return limit;
+}
 
 ProcessStats::ProcessStats()
     : sampled_at_(std::chrono::steady_clock::now()),

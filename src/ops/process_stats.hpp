@@ -14,6 +14,9 @@ class ProcessStats {
     // CPU time used over the last sampling window, as a percentage of all cores (0–100).
     // A call less than a second after the previous sample returns the previous figure.
     double cpu_percent();
+    unsigned cores() const { return cores_; }
+    // The memory this process may use: the machine's, or less when its cgroup is limited.
+    static std::int64_t memory_limit_bytes();
 
   private:
     std::mutex mutex_;

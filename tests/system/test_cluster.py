@@ -177,6 +177,13 @@ def test_a_rolling_restart_from_another_shell_keeps_the_settings_of_up(cluster):
     r = run_cluster("restart", "--rolling", "--dir", folder, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("restarting instance") == 2
+    # The first one restarted saw the second leave and come back (its restart was before).
+    one = instances[0].port
+    assert wait_until(lambda: metric(one, "autoscaling_instances_removed_total") == 1
+                      and metric(one, "autoscaling_instances_added_total") == 1, timeout=15), \
+        (metric(one, "autoscaling_instances_removed_total"),
+         metric(one, "autoscaling_instances_added_total"))
+    assert wait_until(lambda: metric(one, "cluster_instances") == 2, timeout=15)
     account = register(balancer)
     token = login(balancer, account).access_token
     set_price(instances, token, "ETHUSDT", "2000")  # still manual prices, on both

@@ -150,6 +150,8 @@ def test_metrics_is_prometheus_text_format_0_0_4(server):
     "cpu_usage_percent",
     "database_size_bytes",
     "database_connections_active",
+    "autoscaling_instances_added_total",
+    "autoscaling_instances_removed_total",
 ])
 def test_metrics_expose_the_documented_metric(server, name):
     server.get("/health")

@@ -67,7 +67,7 @@ TEST(Config, DefaultsApplyWhenNothingIsGivenAndEverySourceIsDefault) {
     EXPECT_EQ(loaded->config.log.level, "info");
     EXPECT_TRUE(loaded->config.log.access);
 
-    EXPECT_EQ(loaded->entries.size(), 67u);
+    EXPECT_EQ(loaded->entries.size(), 78u);
     for (const auto& e : loaded->entries) {
         EXPECT_EQ(e.source, ConfigSource::kDefault) << e.key;
     }
@@ -130,7 +130,7 @@ TEST(Config, EnvironmentNameIsBotcorePrefixSectionAndKeyInUpperCase) {
     EXPECT_TRUE(asked.contains("BOTCORE_SCALING_MIN_INSTANCES"));
     EXPECT_TRUE(asked.contains("BOTCORE_AUTH_JWT_SECRET"));
     EXPECT_TRUE(asked.contains("BOTCORE_SERVER_LISTEN"));
-    EXPECT_EQ(asked.size(), 67u);
+    EXPECT_EQ(asked.size(), 78u);
 }
 
 TEST(Config, ValueOverriddenByALaterLayerIsNotValidated) {

@@ -1,6 +1,7 @@
 #include "adapters/postgres/pg_partition.hpp"
 
 #include <random>
+#include <set>
 
 #include "ports/store.hpp"
 
@@ -17,8 +18,10 @@ constexpr Sql kKeys{"partition_keys",
 constexpr Sql kJoin{"partition_join", "SELECT pg_try_advisory_lock($1::int, $2::int)"};
 // Advisory locks belong to a database, but pg_locks shows every database's: a cluster in the
 // same schema of another database on the server is not a member.
+// One row per member: its session's server process id, new for every session, so an instance
+// that restarts between two rounds still shows as one leaving and one joining.
 constexpr Sql kMembers{"partition_members",
-                       "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' "
+                       "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' "
                        "AND classid = ($1::int)::oid AND granted AND database = "
                        "(SELECT oid FROM pg_database WHERE datname = current_database())"};
 // The server ends this session, and with it the locks, when its instance is gone without
@@ -89,9 +92,29 @@ int PgPartition::owned_count() const {
 
 void PgPartition::forget_all() {
     leads_feed_ = false;
+    // The next session's first round is a new baseline (after a failover every member's
+    // session is new).
+    member_pids_.clear();
     for (auto& shard : owned_) {
         shard = false;
     }
+}
+
+void PgPartition::count_members(const std::set<std::int64_t>& pids) {
+    if (!member_pids_.empty()) {
+        std::uint64_t joined = 0;
+        std::uint64_t left = 0;
+        for (const auto pid : pids) {
+            joined += member_pids_.contains(pid) ? 0 : 1;
+        }
+        for (const auto pid : member_pids_) {
+            left += pids.contains(pid) ? 0 : 1;
+        }
+        joined_.fetch_add(joined, std::memory_order_relaxed);
+        left_.fetch_add(left, std::memory_order_relaxed);
+    }
+    member_pids_ = pids;
+    members_.store(static_cast<int>(pids.size()), std::memory_order_relaxed);
 }
 
 void PgPartition::balance() {
@@ -120,8 +143,13 @@ void PgPartition::balance() {
         if (!leads_feed_ && session_->run(kTake, Params::of(feed_key_, 0)).boolean(0, 0)) {
             leads_feed_ = true;
         }
-        const auto members = std::max<std::int64_t>(
-            1, session_->run(kMembers, Params::of(member_key_)).integer(0, 0));
+        const auto listed = session_->run(kMembers, Params::of(member_key_));
+        std::set<std::int64_t> pids;
+        for (int row = 0; row < listed.rows(); ++row) {
+            pids.insert(listed.integer(row, 0));
+        }
+        count_members(pids);
+        const auto members = std::max<std::int64_t>(1, static_cast<std::int64_t>(pids.size()));
         const auto fair = static_cast<int>((kShards + members - 1) / members);
         int mine = owned_count();
         // Start at a different shard on each instance, so that newcomers do not all race for

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,12 +45,20 @@ class PgPartition final : public ports::WorkPartition {
     bool leads_feed() const { return leads_feed_.load(std::memory_order_relaxed); }
     void on_gained(std::function<void(const std::vector<int>& shards)> gained) override;
     int owned_count() const;
+    // The instances alive in the cluster at the last round (0 before the first).
+    int members() const { return members_.load(std::memory_order_relaxed); }
+    // Other instances seen joining and leaving the cluster since this one joined (one that
+    // restarted between two rounds counts once each).
+    std::uint64_t joined() const { return joined_.load(std::memory_order_relaxed); }
+    std::uint64_t left() const { return left_.load(std::memory_order_relaxed); }
 
     // One round: check the session, count members, take or give back shards.
     void balance();
 
   private:
     void forget_all();
+    // Compares the members' sessions with the last round's.
+    void count_members(const std::set<std::int64_t>& pids);
     void give_back(const std::vector<int>& shards);
 
     const std::string url_;
@@ -60,6 +69,10 @@ class PgPartition final : public ports::WorkPartition {
     std::int64_t member_key_ = 0;
     std::int64_t feed_key_ = 0;
     std::atomic<bool> leads_feed_{false};
+    std::atomic<int> members_{0};
+    std::set<std::int64_t> member_pids_;  // the balancing thread's
+    std::atomic<std::uint64_t> joined_{0};
+    std::atomic<std::uint64_t> left_{0};
     std::vector<std::atomic<bool>> owned_;
     std::mutex gained_mutex_;
     std::function<void(const std::vector<int>&)> gained_;
