@@ -100,14 +100,33 @@ cpu0=$(cpu_ticks "$server_pid")
 t0=$(date +%s.%N)
 "$load" --url "http://127.0.0.1:$port" --users "$users" --ramp 2000 --symbols-per-user 2 \
     --warmup 5 --duration "$duration" --email-prefix "live" --out "$work/live.json" \
-    >"$work/live.out" 2>&1 || true
+    >"$work/live.out" 2>&1 &
+load_pid=$!
+# What the capacity model says in the middle of the measurement, every user connected.
+for _ in $(seq 600); do
+    grep -q "measuring" "$work/live.out" 2>/dev/null && break
+    sleep 0.1
+done
+sleep $((duration / 2))
+curl -fs "http://127.0.0.1:$port/api/capacity/current" >"$work/capacity.json" || echo '{}' >"$work/capacity.json"
+wait "$load_pid" || true
 cpu1=$(cpu_ticks "$server_pid")
 t1=$(date +%s.%N)
 rss=$(rss_kib "$server_pid")
-python3 - "$work/live.json" "$cpu0" "$cpu1" "$t0" "$t1" "$rss" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$work/live.json" "$work/capacity.json" "$cpu0" "$cpu1" "$t0" "$t1" "$rss" \
+    "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 summary = json.load(open(sys.argv[1]))
-cpu0, cpu1, t0, t1, rss, hz = (float(x) for x in sys.argv[2:])
+capacity = json.load(open(sys.argv[2]))
+cpu0, cpu1, t0, t1, rss, hz = (float(x) for x in sys.argv[3:])
+if capacity:
+    summary["capacity"] = {
+        "users_served": capacity["users_served"],
+        "cpu_utilization": round(capacity["resources"]["cpu"]["utilization"], 3),
+        "limiting_resource": capacity["limiting_resource"],
+        "max_users": capacity["max_users"],
+        "max_users_by": capacity["max_users_by"],
+    }
 summary["phase"] = "live"
 summary["server_cpu_percent_of_one_core"] = round(100 * (cpu1 - cpu0) / hz / (t1 - t0), 1)
 summary["server_rss_kib"] = int(rss)
