@@ -94,13 +94,18 @@ HttpResponse forecast(ops::CapacityMonitor& monitor, const HttpRequest& request)
     json.begin_object();
     json.field("users", f.users);
     json.field("horizon_days", f.horizon_days);
-    json.field("instances", f.instances);
+    json.key("instances");
+    if (f.instances) {
+        json.value(*f.instances);
+    } else {
+        json.null();
+    }
     json.field("users_per_instance", f.users_per_instance);
     json.field("limiting_resource", ops::to_string(f.limiting));
     json.field("memory_bytes", f.memory_bytes);
     json.field("db_connections", f.db_connections);
     json.field("db_queries_per_s", f.db_queries_per_s);
-    json.field("monthly_cost_usd", f.monthly_cost.to_string());
+    json.field("monthly_cost_usd", std::to_string(f.monthly_cost_usd));
     json.field("cost_per_1000_users_usd", f.cost_per_1000_users.to_string());
     write_recommendation(json, f.recommendation);
     json.end_object();

@@ -40,11 +40,8 @@ ops::ScalingPolicy scaling_policy(const ScalingConfig& scaling) {
 }
 
 ops::Costs costs(const CapacityConfig& capacity) {
-    using domain::Decimal;
-    return {Decimal::from_integer(capacity.instance_month_usd),
-            Decimal::from_integer(capacity.database_month_usd),
-            Decimal::from_integer(capacity.balancer_month_usd),
-            Decimal::from_integer(capacity.target_usd_per_1000_users)};
+    return {capacity.instance_month_usd, capacity.database_month_usd, capacity.balancer_month_usd,
+            capacity.target_usd_per_1000_users};
 }
 
 }  // namespace botcore

@@ -49,9 +49,28 @@ void MarketPipeline::on_ticks(std::span<const ports::Tick> ticks) {
         newest = std::max(newest.value_or(tick.ts_ms), tick.ts_ms);
     }
     if (newest) {
+        {
+            std::lock_guard lock(feed_time_mutex_);
+            if (!newest_tick_ms_ || *newest > *newest_tick_ms_) {
+                newest_tick_ms_ = newest;
+                newest_received_ms_ = trading_.now_ms();
+            }
+        }
         close_candles(*newest - kLateTickMs, batch);
     }
     hub_.publish(std::move(batch));
+}
+
+void MarketPipeline::close_candles_on_clock(std::int64_t now_ms) {
+    std::int64_t feed_now = 0;
+    {
+        std::lock_guard lock(feed_time_mutex_);
+        if (!newest_tick_ms_) {
+            return;  // nothing has ticked: no candle is open
+        }
+        feed_now = *newest_tick_ms_ + std::max<std::int64_t>(0, now_ms - newest_received_ms_);
+    }
+    close_candles(std::min(now_ms, feed_now) - kLateTickMs);
 }
 
 void MarketPipeline::close_candles(std::int64_t now_ms) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <span>
 
 #include "engine/analysis_service.hpp"
@@ -33,9 +35,14 @@ class MarketPipeline {
     // published as one batch. A feed's ticks come in time order across its symbols, so they
     // also close the candles of quiet symbols that ended kLateTickMs before the newest.
     void on_ticks(std::span<const ports::Tick> ticks);
-    // The feed's time reached now_ms (a replay's end, the clock of a live feed): the candles
-    // that ended by then close, as a tick would close them.
+    // The feed's time reached now_ms (a replay's end): the candles that ended by then close, as
+    // a tick would close them.
     void close_candles(std::int64_t now_ms);
+    // For a feed whose time is the clock's (simulated, live), when the feed goes quiet: closes
+    // what ended kLateTickMs before the feed's time now, estimated as its newest tick's time
+    // plus the time since that tick came, and never past now_ms. A stream lagging behind the
+    // clock, or a clock ahead of the exchange's, then drops no tick.
+    void close_candles_on_clock(std::int64_t now_ms);
 
     // How far a feed's ticks of different symbols may arrive out of time order.
     static constexpr std::int64_t kLateTickMs = 5'000;
@@ -62,6 +69,9 @@ class MarketPipeline {
     realtime::Hub& hub_;
     ports::MarketStore& store_;
     ports::EventBus& bus_;
+    std::mutex feed_time_mutex_;
+    std::optional<std::int64_t> newest_tick_ms_;  // of the feed's ticks (on_ticks)
+    std::int64_t newest_received_ms_ = 0;         // by the clock, when it came
 };
 
 }  // namespace botcore

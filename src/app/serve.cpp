@@ -449,7 +449,13 @@ int run_serve(const Config& config) {
                  usage.db_connections = store.connections_active();
                  return usage;
              },
-             [&metrics] { return metrics.requests_total(); },
+             // Users' requests: probes of the balancer and the monitoring are not load.
+             [&metrics] {
+                 return metrics.requests_total([](std::string_view route) {
+                     return route != "/health" && route != "/metrics" &&
+                            !route.starts_with("/api/capacity/");
+                 });
+             },
              [&partition] { return partition ? partition->members() : 1; },
              [&partition] {
                  return partition ? ops::MembershipChanges{partition->joined(), partition->left()}
@@ -758,13 +764,16 @@ int run_serve(const Config& config) {
         capacity_sampler.start();
         // A simulated or live feed's time is the clock's: a candle closes on time even when
         // its symbol, or the whole feed, goes quiet. (A replay's time is its data's, and manual
-        // prices may carry any time.)
+        // prices may carry any time.) Only the feed's leader: the others close candles with
+        // the leader's ticks, which may reach them late.
         std::optional<ops::PeriodicTask> candle_clock;
         if (config.market.source == "simulator" || config.market.source == "binance") {
             candle_clock.emplace(
                 std::chrono::seconds(1),
-                [&pipeline, &clock] {
-                    pipeline.close_candles(clock.now_ms() - MarketPipeline::kLateTickMs);
+                [&pipeline, &clock, leads] {
+                    if (leads()) {
+                        pipeline.close_candles_on_clock(clock.now_ms());
+                    }
                 },
                 job_failed("candle clock"));
             candle_clock->start();

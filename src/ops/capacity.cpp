@@ -16,27 +16,39 @@ constexpr std::size_t index(Resource resource) {
     return static_cast<std::size_t>(resource);
 }
 
-std::int64_t users_within(double budget, double per_user) {
-    return per_user > 0 ? static_cast<std::int64_t>(std::max(0.0, std::floor(budget / per_user)))
-                        : 0;
+// Users a budget allows at per_user each; none when either is unknown or zero (no bound).
+std::optional<std::int64_t> users_within(double budget, double per_user) {
+    if (!(per_user > 0) || !(budget > 0)) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(std::min(std::floor(budget / per_user), 1e15));
 }
 
-// Users each resource allows when used up to `percent` of its limit (the database connections,
-// shared by all users, allow any number).
+// Users each resource allows when used up to `fraction` of its limit (WebSocket connections,
+// HTTP rate, CPU, memory; the database connections, shared by all users, allow any number).
 std::array<std::optional<std::int64_t>, kResources.size()> users_by_resource(
     const InstanceLimits& limits, const UserCost& cost, const std::array<double, 4>& fraction) {
     std::array<std::optional<std::int64_t>, kResources.size()> out;
     out[index(Resource::kWsConnections)] =
-        static_cast<std::int64_t>(std::floor(limits.ws_connections * fraction[0]));
+        users_within(std::floor(limits.ws_connections * fraction[0]), 1.0);
     out[index(Resource::kHttpRate)] =
         users_within(limits.http_per_s * fraction[1], cost.http_per_s);
     out[index(Resource::kCpu)] =
         users_within(limits.cores * 1e6 * fraction[2], static_cast<double>(cost.cpu_us_per_s));
-    out[index(Resource::kMemory)] =
-        users_within(static_cast<double>(limits.memory_bytes) * fraction[3] -
-                         static_cast<double>(limits.baseline_memory_bytes),
-                     static_cast<double>(cost.memory_bytes));
+    if (limits.memory_bytes > 0) {
+        // A baseline beyond the budget leaves no room for a single user.
+        out[index(Resource::kMemory)] = std::max<std::int64_t>(
+            0, users_within(static_cast<double>(limits.memory_bytes) * fraction[3] -
+                                static_cast<double>(limits.baseline_memory_bytes),
+                            static_cast<double>(cost.memory_bytes))
+                   .value_or(0));
+    }
     return out;
+}
+
+std::int64_t saturated(__int128 value) {
+    return static_cast<std::int64_t>(
+        std::clamp<__int128>(value, 0, std::numeric_limits<std::int64_t>::max()));
 }
 
 // The resource allowing the fewest users, and that number.
@@ -143,13 +155,13 @@ void UtilizationHistory::add(std::int64_t now_ms, const CurrentCapacity& capacit
 UtilizationHistory::Averages UtilizationHistory::average(std::int64_t now_ms,
                                                          std::int64_t window_ms) const {
     Averages out;
+    if (!samples_.empty()) {
+        out.covered_ms = now_ms - samples_.front().ts_ms;
+    }
     std::size_t count = 0;
     for (const auto& sample : samples_) {
         if (sample.ts_ms < now_ms - window_ms) {
             continue;
-        }
-        if (count == 0) {
-            out.covered_ms = now_ms - sample.ts_ms;
         }
         ++count;
         for (std::size_t i = 0; i < kResources.size(); ++i) {
@@ -242,51 +254,55 @@ Forecast forecast(std::int64_t users, int horizon_days, int instances_now,
                                  {connections, connections, policy.up_cpu_percent / 100.0,
                                   policy.up_memory_percent / 100.0}));
     out.limiting = binding;
-    out.users_per_instance = std::max<std::int64_t>(per_instance, 1);
-    const auto needed = (users + out.users_per_instance - 1) / out.users_per_instance;
-    out.instances = static_cast<int>(
-        std::clamp<std::int64_t>(needed, policy.min_instances, std::numeric_limits<int>::max()));
-    out.memory_bytes = out.instances * limits.baseline_memory_bytes + users * cost.memory_bytes;
-    out.db_connections = out.instances * limits.db_connections;
+    out.users_per_instance = per_instance;
+    const auto instances = per_instance > 0
+                               ? std::max<std::int64_t>((users + per_instance - 1) / per_instance,
+                                                        policy.min_instances)
+                               : std::int64_t{policy.min_instances};
+    if (per_instance > 0) {
+        out.instances = instances;
+    }
+    out.memory_bytes = saturated(__int128{instances} * limits.baseline_memory_bytes +
+                                 __int128{users} * cost.memory_bytes);
+    out.db_connections = saturated(__int128{instances} * limits.db_connections);
     out.db_queries_per_s = static_cast<double>(users) * cost.db_queries_per_s;
-    const auto monthly = domain::checked_mul_int(costs.instance_month, out.instances)
-                             .and_then([&](domain::Decimal d) {
-                                 return domain::checked_add(d, costs.database_month);
-                             })
-                             .and_then([&](domain::Decimal d) {
-                                 return domain::checked_add(d, costs.balancer_month);
-                             });
-    out.monthly_cost = monthly.value_or(domain::Decimal{});
+    const __int128 monthly =
+        __int128{instances} * costs.instance_month + costs.database_month + costs.balancer_month;
+    out.monthly_cost_usd = saturated(monthly);
     if (users > 0) {
         out.cost_per_1000_users =
-            domain::checked_mul_div(out.monthly_cost, domain::Decimal::from_integer(1000),
-                                    domain::Decimal::from_integer(users))
-                .value_or(domain::Decimal{});
+            domain::Decimal::from_units(saturated(monthly * 1000 * domain::Decimal::kOne / users));
     }
 
+    auto& r = out.recommendation;
+    if (!out.instances) {
+        r = {ScalingAction::kHold,
+             fmt::format("an instance cannot serve a single user within the policy's "
+                         "thresholds: {} leaves no room (check the [capacity] settings)",
+                         to_string(out.limiting))};
+        return out;
+    }
     const auto basis = fmt::format(
         "{} users need {} instance(s) ({} users each, bound by {} at the policy's "
         "scale-up threshold)",
-        users, out.instances, out.users_per_instance, to_string(out.limiting));
-    auto& r = out.recommendation;
-    if (out.instances > policy.max_instances) {
+        users, instances, out.users_per_instance, to_string(out.limiting));
+    if (instances > policy.max_instances) {
         r = {ScalingAction::kScaleUp,
              basis + fmt::format(": more than scaling.max_instances ({}); raise it within {} days",
                                  policy.max_instances, horizon_days)};
-    } else if (out.instances > instances_now) {
-        r = {ScalingAction::kScaleUp,
-             basis + fmt::format(": add {} within {} days", out.instances - instances_now,
-                                 horizon_days)};
-    } else if (out.instances < instances_now) {
+    } else if (instances > instances_now) {
+        r = {ScalingAction::kScaleUp, basis + fmt::format(": add {} within {} days",
+                                                          instances - instances_now, horizon_days)};
+    } else if (instances < instances_now) {
         r = {ScalingAction::kScaleDown,
-             basis + fmt::format(": {} fewer than run now", instances_now - out.instances)};
+             basis + fmt::format(": {} fewer than run now", instances_now - instances)};
     } else {
         r = {ScalingAction::kHold, basis + ": as many as run now"};
     }
-    if (users > 0 && out.cost_per_1000_users > costs.target_per_1000_users) {
+    if (users > 0 &&
+        out.cost_per_1000_users > domain::Decimal::from_integer(costs.target_per_1000_users)) {
         r.reason += fmt::format("; {} USD per 1,000 users a month is above the target of {}",
-                                out.cost_per_1000_users.to_string(),
-                                costs.target_per_1000_users.to_string());
+                                out.cost_per_1000_users.to_string(), costs.target_per_1000_users);
     }
     return out;
 }

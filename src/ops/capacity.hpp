@@ -27,7 +27,7 @@ struct UserCost {
 struct InstanceLimits {
     int ws_connections = 0;
     double http_per_s = 0;  // the request rate it is rated for
-    unsigned cores = 1;
+    double cores = 1;       // what its CPU quota allows, or the machine's cores
     std::int64_t memory_bytes = 0;
     std::int64_t baseline_memory_bytes = 0;  // used with no user at all
     int db_connections = 0;                  // its store pool's maximum
@@ -43,7 +43,7 @@ std::string_view to_string(Resource resource);
 struct Usage {
     int ws_connections = 0;
     double http_per_s = 0;
-    double cpu_percent = 0;  // of all cores, 0-100
+    double cpu_percent = 0;  // of the CPU the instance may use, 0-100
     std::int64_t memory_bytes = 0;
     int db_connections = 0;
 };
@@ -58,7 +58,8 @@ struct CurrentCapacity {
     std::array<ResourceUse, kResources.size()> resources;
     Resource limiting = Resource::kCpu;  // the highest utilization
     // The capacity formula per resource: the users each one allows at its limit (none for the
-    // database connections, which a pool shares among all users).
+    // database connections, which a pool shares among all users, and none for a resource whose
+    // limit or per-user cost is not known or zero).
     std::array<std::optional<std::int64_t>, kResources.size()> max_users_by;
     std::int64_t max_users = 0;  // the fewest of max_users_by
 };
@@ -83,15 +84,19 @@ struct ScalingPolicy {
     std::int64_t down_cooldown_ms = 15 * 60'000;
 };
 
-// Utilization samples of the last down_window_ms, for the policy's "for N minutes".
+// Utilization samples for the policy's "for N minutes": kept for the longest window and a
+// minute more, so that a window is covered whenever it is asked for, not only at the instant a
+// sample was taken.
 class UtilizationHistory {
   public:
-    explicit UtilizationHistory(std::int64_t keep_ms) : keep_ms_(keep_ms) {}
+    explicit UtilizationHistory(std::int64_t window_ms) : keep_ms_(window_ms + 60'000) {}
     void add(std::int64_t now_ms, const CurrentCapacity& capacity);
 
     struct Averages {
         std::array<double, kResources.size()> utilization{};
-        std::int64_t covered_ms = 0;  // from the oldest sample in the window to now
+        // How long samples have been taken (from the oldest kept to now): a window shorter
+        // than this is covered.
+        std::int64_t covered_ms = 0;
     };
     // The mean utilization of the samples taken in the last window_ms.
     Averages average(std::int64_t now_ms, std::int64_t window_ms) const;
@@ -118,11 +123,12 @@ struct Recommendation {
 Recommendation recommend(const UtilizationHistory& history, std::int64_t now_ms, int instances,
                          std::optional<std::int64_t> since_change_ms, const ScalingPolicy& policy);
 
+// Whole USD a month.
 struct Costs {
-    domain::Decimal instance_month;  // USD per instance and month
-    domain::Decimal database_month;  // the database tier
-    domain::Decimal balancer_month;
-    domain::Decimal target_per_1000_users;  // what the cost per 1,000 users should stay under
+    std::int64_t instance_month = 0;
+    std::int64_t database_month = 0;  // the database tier
+    std::int64_t balancer_month = 0;
+    std::int64_t target_per_1000_users = 0;  // what the cost per 1,000 users should stay under
 };
 
 struct Forecast {
@@ -130,12 +136,14 @@ struct Forecast {
     int horizon_days = 0;
     std::int64_t users_per_instance = 0;  // at the policy's scale-up thresholds
     Resource limiting = Resource::kCpu;   // what bounds users_per_instance
-    int instances = 0;                    // needed, at least the policy's minimum
-    std::int64_t memory_bytes = 0;        // all instances together
-    int db_connections = 0;               // all instances' pools at their maximum
+    // Needed, at least the policy's minimum; none when one instance cannot serve a single
+    // user within the thresholds (the figures below are then for the minimum).
+    std::optional<std::int64_t> instances;
+    std::int64_t memory_bytes = 0;    // all instances together
+    std::int64_t db_connections = 0;  // all instances' pools at their maximum
     double db_queries_per_s = 0;
-    domain::Decimal monthly_cost;
-    domain::Decimal cost_per_1000_users;
+    std::int64_t monthly_cost_usd = 0;
+    domain::Decimal cost_per_1000_users;  // USD
     Recommendation recommendation;
 };
 

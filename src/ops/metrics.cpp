@@ -91,10 +91,14 @@ void MetricsRegistry::add_collector(Collector collector) {
     collectors_.push_back(std::move(collector));
 }
 
-std::uint64_t MetricsRegistry::requests_total() const {
+std::uint64_t MetricsRegistry::requests_total(
+    const std::function<bool(std::string_view route)>& counted) const {
     std::uint64_t total = 0;
     std::lock_guard lock(mutex_);
     for (const auto& route : routes_) {
+        if (!counted(route.route())) {
+            continue;
+        }
         for (const auto& count : route.by_status_) {
             total += count.load(std::memory_order_relaxed);
         }

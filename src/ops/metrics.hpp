@@ -64,8 +64,8 @@ class MetricsRegistry {
     RouteMetrics& route(std::string_view route_template);
     void add_collector(Collector collector);
     std::string render() const;
-    // Requests answered on every route since the start.
-    std::uint64_t requests_total() const;
+    // Requests answered since the start on the routes `counted` accepts (by template).
+    std::uint64_t requests_total(const std::function<bool(std::string_view route)>& counted) const;
 
   private:
     mutable std::mutex mutex_;

@@ -3,10 +3,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
-#include <optional>
 #include <string>
 #include <thread>
+
+#include "ops/cgroup_limits.hpp"
 
 namespace botcore::ops {
 
@@ -19,16 +21,6 @@ double process_cpu_seconds() {
     };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
-// The first number in a file, if it holds one ("max" in a cgroup v2 limit does not).
-std::optional<std::int64_t> number_in(const char* path) {
-    std::ifstream in(path);
-    std::int64_t value = 0;
-    if (in >> value && value > 0) {
-        return value;
-    }
-    return std::nullopt;
-}
-
 std::int64_t machine_memory_bytes() {
     std::ifstream meminfo("/proc/meminfo");
     std::string key;
@@ -41,24 +33,27 @@ std::int64_t machine_memory_bytes() {
     }
     return 0;
 }
+
+double allowed_cores() {
+    const double machine = std::max(1u, std::thread::hardware_concurrency());
+    const auto quota = read_cgroup_limits().cpus;
+    return quota ? std::min(machine, *quota) : machine;
+}
 }  // namespace
 
 std::int64_t ProcessStats::memory_limit_bytes() {
-    auto limit = machine_memory_bytes();
-    // cgroup v2, then v1 (whose "no limit" is a huge number, above the machine's memory).
-    for (const auto* path :
-         {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
-        if (const auto cgroup = number_in(path); cgroup && (limit == 0 || *cgroup < limit)) {
-            limit = *cgroup;
-        }
+    const auto machine = machine_memory_bytes();
+    const auto cgroup = read_cgroup_limits().memory_bytes;
+    if (cgroup && (machine == 0 || *cgroup < machine)) {
+        return *cgroup;
     }
-    return limit;
+    return machine;
 }
 
 ProcessStats::ProcessStats()
     : sampled_at_(std::chrono::steady_clock::now()),
       cpu_seconds_at_sample_(process_cpu_seconds()),
-      cores_(std::max(1u, std::thread::hardware_concurrency())) {}
+      cores_(allowed_cores()) {}
 
 std::int64_t ProcessStats::resident_bytes() const {
     std::ifstream statm("/proc/self/statm");

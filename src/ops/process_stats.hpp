@@ -11,10 +11,11 @@ class ProcessStats {
   public:
     ProcessStats();
     std::int64_t resident_bytes() const;
-    // CPU time used over the last sampling window, as a percentage of all cores (0–100).
+    // CPU time used over the last sampling window, as a percentage of what the process may use
+    // (its cgroup's CPU quota, or all cores; 0–100).
     // A call less than a second after the previous sample returns the previous figure.
     double cpu_percent();
-    unsigned cores() const { return cores_; }
+    double cores() const { return cores_; }
     // The memory this process may use: the machine's, or less when its cgroup is limited.
     static std::int64_t memory_limit_bytes();
 
@@ -23,7 +24,7 @@ class ProcessStats {
     std::chrono::steady_clock::time_point sampled_at_;
     double cpu_seconds_at_sample_ = 0;
     double last_percent_ = 0;
-    unsigned cores_ = 1;
+    double cores_ = 1;
 };
 
 }  // namespace botcore::ops

@@ -88,6 +88,23 @@ TEST_P(MarketPipelineTest, TheEndOfAFeedsDataClosesTheCandlesItCovers) {
     EXPECT_FALSE(hour[0].closed);
 }
 
+TEST_P(MarketPipelineTest, TheClockClosesAQuietFeedsCandlesButNeverAheadOfTheFeed) {
+    ticks({tick("BTCUSDT", 100, kT0 + 1000)});
+    // The clock is far ahead of the feed (a lagging stream): nothing the feed may still send
+    // into is closed.
+    pipeline.close_candles_on_clock(kT0 + 10 * kMinute);
+    EXPECT_TRUE(stored_minutes("BTCUSDT", kT0 + kMinute).empty());
+    // The feed stays quiet while the clock moves on past the minute and the margin.
+    clock.advance_ms(kMinute + MarketPipeline::kLateTickMs - 1000 - 1);
+    pipeline.close_candles_on_clock(clock.now_ms());
+    EXPECT_TRUE(stored_minutes("BTCUSDT", kT0 + kMinute).empty());
+    clock.advance_ms(1);
+    pipeline.close_candles_on_clock(clock.now_ms());
+    const auto stored = stored_minutes("BTCUSDT", kT0 + kMinute);
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].open_ms, kT0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, MarketPipelineTest, ::testing::ValuesIn(testing::kEngineNames),
                          [](const auto& info) { return info.param; });
 

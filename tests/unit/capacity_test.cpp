@@ -58,6 +58,10 @@ TEST(Capacity, UtilizationIsUseOverLimitAndTheHighestIsLimiting) {
     EXPECT_EQ(capacity.limiting, Resource::kCpu);
 }
 
+Costs costs() {
+    return {50, 600, 20, 10};
+}
+
 CurrentCapacity at_cpu(double cpu_percent, int ws = 5'000) {
     Usage usage;
     usage.cpu_percent = cpu_percent;
@@ -119,17 +123,50 @@ TEST(Capacity, ScaleDownNeedsEverythingLowForTheLongerWindowAndMoreThanTheMinimu
 }
 
 TEST(Capacity, OldSamplesLeaveTheHistory) {
-    UtilizationHistory history(kMinute);
+    UtilizationHistory history(kMinute);  // kept: the window and a minute more
     history.add(0, at_cpu(100));
-    history.add(2 * kMinute, at_cpu(20));
-    const auto averages = history.average(2 * kMinute, 10 * kMinute);
+    history.add(3 * kMinute, at_cpu(20));
+    const auto averages = history.average(3 * kMinute, 10 * kMinute);
     EXPECT_DOUBLE_EQ(averages.utilization[static_cast<std::size_t>(Resource::kCpu)], 0.2);
     EXPECT_EQ(averages.covered_ms, 0);
 }
 
-Costs costs() {
-    return {Decimal::from_integer(50), Decimal::from_integer(600), Decimal::from_integer(20),
-            Decimal::from_integer(10)};
+TEST(Capacity, AWindowIsCoveredBetweenSamplesTakenAtAnyTimes) {
+    const ScalingPolicy policy;
+    UtilizationHistory history(policy.down_window_ms);
+    // Samples about every 5 s, never on a round time; asked between two of them.
+    std::int64_t t = 1'234;
+    for (; t < 20 * kMinute; t += 5'000 + (t % 7) * 13) {
+        history.add(t, at_cpu(90));
+    }
+    const auto asked = t - 2'500;
+    EXPECT_GE(history.average(asked, policy.up_window_ms).covered_ms, policy.up_window_ms);
+    EXPECT_EQ(recommend(history, asked, 3, std::nullopt, policy).action, ScalingAction::kScaleUp);
+}
+
+TEST(Capacity, AResourceWithoutALimitOrACostBoundsNothing) {
+    auto limits = two_cores();
+    limits.memory_bytes = 0;  // not known
+    auto cost = user_cost();
+    cost.http_per_s = 0;
+    const auto capacity = current_capacity({}, limits, cost);
+    EXPECT_FALSE(capacity.max_users_by[static_cast<std::size_t>(Resource::kMemory)]);
+    EXPECT_FALSE(capacity.max_users_by[static_cast<std::size_t>(Resource::kHttpRate)]);
+    EXPECT_EQ(capacity.max_users, 15'000);
+    const auto f = forecast(1'000'000'000, 30, 2, limits, cost, ScalingPolicy{}, costs());
+    EXPECT_EQ(f.instances, 83'334);  // 12,000 users each
+    EXPECT_EQ(f.db_connections, 8'333'400);
+}
+
+TEST(Capacity, AForecastSaysSoWhenAnInstanceHasNoRoomForAUser) {
+    auto limits = two_cores();
+    limits.baseline_memory_bytes = 1000 * kMiB;  // above 80% of the 1 GiB limit
+    const auto f = forecast(1'000'000'000, 30, 2, limits, user_cost(), ScalingPolicy{}, costs());
+    EXPECT_FALSE(f.instances.has_value());
+    EXPECT_EQ(f.users_per_instance, 0);
+    EXPECT_EQ(f.limiting, Resource::kMemory);
+    EXPECT_EQ(f.recommendation.action, ScalingAction::kHold);
+    EXPECT_NE(f.recommendation.reason.find("cannot serve a single user"), std::string::npos);
 }
 
 TEST(Capacity, AForecastSizesTheClusterAtThePolicysThresholds) {
@@ -142,7 +179,7 @@ TEST(Capacity, AForecastSizesTheClusterAtThePolicysThresholds) {
     EXPECT_EQ(f.memory_bytes, 9 * 64 * kMiB + 100'000 * 16 * 1024);
     EXPECT_EQ(f.db_connections, 900);
     EXPECT_DOUBLE_EQ(f.db_queries_per_s, 10'000);
-    EXPECT_EQ(f.monthly_cost, Decimal::from_integer(9 * 50 + 620));
+    EXPECT_EQ(f.monthly_cost_usd, 9 * 50 + 620);
     EXPECT_EQ(f.cost_per_1000_users, *Decimal::parse("10.7"));
     EXPECT_EQ(f.recommendation.action, ScalingAction::kScaleUp);
     EXPECT_NE(f.recommendation.reason.find("add 6 within 30 days"), std::string::npos)
